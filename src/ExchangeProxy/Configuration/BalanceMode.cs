@@ -1,0 +1,8 @@
+namespace ExchangeProxy.Configuration;
+
+/// <summary>How a service picks a server for a new request; the names follow HAProxy's <c>balance</c>.</summary>
+public enum BalanceMode
+{
+    RoundRobin,
+    LeastConn,
+}

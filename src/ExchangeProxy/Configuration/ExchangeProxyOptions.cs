@@ -1,0 +1,19 @@
+namespace ExchangeProxy.Configuration;
+
+/// <summary>The <c>ExchangeProxy</c> section of appsettings.json, as the operator writes it.</summary>
+public sealed class ExchangeProxyOptions
+{
+    public const string SectionName = "ExchangeProxy";
+
+    /// <summary>Every CAS server, listed once; services reference them by name.</summary>
+    public List<ServerOptions> Servers { get; set; } = [];
+
+    /// <summary>Per virtual directory settings, keyed by service name (owa, ews, rpc...). Omitted services use their defaults.</summary>
+    public Dictionary<string, ServiceOptions> Services { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Networks (CIDR or single address) whose X-Forwarded-For / X-Forwarded-Proto are believed.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Default for every service: accept any backend certificate (self-signed lab servers). Off unless written.</summary>
+    public bool AcceptAnyServerCertificate { get; set; }
+}

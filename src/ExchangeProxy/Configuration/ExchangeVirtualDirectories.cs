@@ -1,0 +1,29 @@
+namespace ExchangeProxy.Configuration;
+
+/// <summary>The Exchange virtual directories the proxy publishes, each with the defaults its clients need.</summary>
+public static class ExchangeVirtualDirectories
+{
+    private const long Unlimited = 0;
+    private const long MiB = 1024 * 1024;
+
+    // Timeouts follow Microsoft's rule that Exchange keeps the shortest idle timeout in the chain:
+    // ActiveSync Ping heartbeats last up to 3,540 s, Outlook Anywhere, MAPI and EWS streaming up to 30 min.
+    public static IReadOnlyList<VirtualDirectory> All { get; } =
+    [
+        new("owa", "/owa", 150 * MiB, TimeSpan.FromMinutes(15)),
+        new("ecp", "/ecp", 30 * MiB, TimeSpan.FromSeconds(100)),
+        new("ews", "/EWS", Unlimited, TimeSpan.FromMinutes(40)),
+        new("activesync", "/Microsoft-Server-ActiveSync", Unlimited, TimeSpan.FromMinutes(60)),
+        new("rpc", "/rpc", Unlimited, TimeSpan.FromMinutes(40)),
+        new("mapi", "/mapi", Unlimited, TimeSpan.FromMinutes(40)),
+        new("oab", "/OAB", 30 * MiB, TimeSpan.FromSeconds(100)),
+        new("autodiscover", "/Autodiscover", 30 * MiB, TimeSpan.FromSeconds(100)),
+        new("powershell", "/PowerShell", 150 * MiB, TimeSpan.FromMinutes(15)),
+    ];
+
+    public static VirtualDirectory? Find(string serviceName) =>
+        All.FirstOrDefault(v => string.Equals(v.Name, serviceName, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <param name="MaxRequestBodySize">Bytes; 0 is no limit.</param>
+public sealed record VirtualDirectory(string Name, string Path, long MaxRequestBodySize, TimeSpan ActivityTimeout);

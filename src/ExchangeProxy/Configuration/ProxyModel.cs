@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>The validated configuration, with every default resolved: what the rest of the proxy reads.</summary>
+public sealed record ProxyModel(
+    IReadOnlyList<BackendServer> Servers,
+    IReadOnlyList<ExchangeService> Services,
+    IReadOnlyList<IPNetwork> TrustedProxies);
+
+public sealed record BackendServer(string Name, Uri Address, int Weight);
+
+/// <param name="MaxRequestBodySize">Bytes, or null for no limit.</param>
+public sealed record ExchangeService(
+    string Name,
+    string Path,
+    BalanceMode Balance,
+    IReadOnlyList<BackendServer> Servers,
+    TimeSpan ActivityTimeout,
+    TimeSpan ConnectTimeout,
+    long? MaxRequestBodySize,
+    bool AcceptAnyServerCertificate);

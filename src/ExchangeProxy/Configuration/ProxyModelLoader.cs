@@ -1,0 +1,279 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>Binds the <c>ExchangeProxy</c> section, checks every key, and resolves the defaults into a <see cref="ProxyModel"/>.</summary>
+public static partial class ProxyModelLoader
+{
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    private const string Section = ExchangeProxyOptions.SectionName;
+    private const int MaxWeight = 256;
+
+    public static ConfigLoadResult Load(IConfiguration configuration)
+    {
+        ExchangeProxyOptions options;
+        try
+        {
+            options = configuration.GetSection(Section).Get<ExchangeProxyOptions>(b => b.ErrorOnUnknownConfiguration = true)
+                ?? new ExchangeProxyOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key that failed to convert, or the unknown keys and the type they were found on.
+            return ConfigLoadResult.Failed(new ConfigError(Section, e.Message));
+        }
+
+        var customRoutes = configuration.GetSection("ReverseProxy:Routes").GetChildren().Count();
+        return Resolve(options, customRoutes);
+    }
+
+    public static ConfigLoadResult Resolve(ExchangeProxyOptions options, int customRouteCount)
+    {
+        var errors = new List<ConfigError>();
+        var servers = ResolveServers(options.Servers, errors);
+        var services = ResolveServices(options, servers, errors);
+        var trusted = ResolveTrustedProxies(options.TrustedProxies, errors);
+
+        if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0)
+        {
+            errors.Add(new ConfigError($"{Section}:Services",
+                "every service is disabled and ReverseProxy:Routes is empty: the proxy would route nothing"));
+        }
+
+        return errors.Count > 0
+            ? ConfigLoadResult.Failed([.. errors])
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted));
+    }
+
+    private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)
+    {
+        var servers = new List<BackendServer>();
+        if (configured.Count == 0)
+        {
+            errors.Add(new ConfigError($"{Section}:Servers",
+                "no server is listed; add your CAS servers (Name, Address), or run with --demo"));
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < configured.Count; i++)
+        {
+            var key = $"{Section}:Servers:{i}";
+            var server = configured[i];
+            var ok = true;
+            if (!ServerName().IsMatch(server.Name))
+            {
+                errors.Add(new ConfigError($"{key}:Name",
+                    $"'{server.Name}' is not a server name (letters, digits, '.', '-', '_')"));
+                ok = false;
+            }
+            else if (!names.Add(server.Name))
+            {
+                errors.Add(new ConfigError($"{key}:Name", $"duplicate server name '{server.Name}'"));
+                ok = false;
+            }
+
+            var address = ParseAddress(server.Address);
+            if (address is null)
+            {
+                errors.Add(new ConfigError($"{key}:Address",
+                    $"'{server.Address}' is not a host name, IP address, host:port or https:// URL"));
+                ok = false;
+            }
+
+            if (server.Weight is < 0 or > MaxWeight)
+            {
+                errors.Add(new ConfigError($"{key}:Weight", $"{server.Weight} is outside 0..{MaxWeight}"));
+                ok = false;
+            }
+
+            if (ok)
+            {
+                servers.Add(new BackendServer(server.Name, address!, server.Weight));
+            }
+        }
+
+        return servers;
+    }
+
+    /// <summary>A bare host or host:port means HTTPS, as Exchange serves its virtual directories on 443.</summary>
+    internal static Uri? ParseAddress(string text)
+    {
+        text = text.Trim();
+        if (text.Length == 0 || text.Any(char.IsWhiteSpace))
+        {
+            return null;
+        }
+
+        var candidate = text.Contains("://", StringComparison.Ordinal) ? text : "https://" + text;
+        if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            || uri.HostNameType is UriHostNameType.Unknown or UriHostNameType.Basic
+            || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            return null;
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
+    }
+
+    private static List<ExchangeService> ResolveServices(
+        ExchangeProxyOptions options, List<BackendServer> servers, List<ConfigError> errors)
+    {
+        foreach (var name in options.Services.Keys)
+        {
+            if (!ServiceName().IsMatch(name))
+            {
+                errors.Add(new ConfigError($"{Section}:Services:{name}",
+                    "a service name is letters, digits, '.', '-', '_'"));
+            }
+        }
+
+        var names = ExchangeVirtualDirectories.All.Select(v => v.Name)
+            .Concat(options.Services.Keys.Where(k => ExchangeVirtualDirectories.Find(k) is null && ServiceName().IsMatch(k)));
+        var services = new List<ExchangeService>();
+        var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in names)
+        {
+            options.Services.TryGetValue(name, out var configured);
+            var service = ResolveService(name, configured, options, servers, errors);
+            if (service is null)
+            {
+                continue;
+            }
+
+            if (paths.TryGetValue(service.Path, out var other))
+            {
+                errors.Add(new ConfigError($"{Section}:Services:{name}:Path",
+                    $"'{service.Path}' is already the path of service '{other}'"));
+                continue;
+            }
+
+            paths[service.Path] = name;
+            services.Add(service);
+        }
+
+        return services;
+    }
+
+    private static ExchangeService? ResolveService(
+        string name, ServiceOptions? configured, ExchangeProxyOptions options, List<BackendServer> servers, List<ConfigError> errors)
+    {
+        var key = $"{Section}:Services:{name}";
+        configured ??= new ServiceOptions();
+        if (configured.Enabled == false)
+        {
+            return null;
+        }
+
+        var errorCount = errors.Count;
+        var vdir = ExchangeVirtualDirectories.Find(name);
+        var path = configured.Path ?? vdir?.Path;
+        if (path is null)
+        {
+            errors.Add(new ConfigError($"{key}:Path", "required for a service that is not an Exchange virtual directory"));
+        }
+        else if (!RoutePath().IsMatch(path))
+        {
+            errors.Add(new ConfigError($"{key}:Path", $"'{path}' is not a path prefix like /owa (no wildcards, query or trailing '/')"));
+        }
+
+        var members = new List<BackendServer>();
+        if (configured.Servers is null)
+        {
+            members.AddRange(servers);
+        }
+        else
+        {
+            for (var i = 0; i < configured.Servers.Count; i++)
+            {
+                var member = servers.FirstOrDefault(s => string.Equals(s.Name, configured.Servers[i], StringComparison.OrdinalIgnoreCase));
+                if (member is null)
+                {
+                    errors.Add(new ConfigError($"{key}:Servers:{i}", $"unknown server '{configured.Servers[i]}'"));
+                }
+                else if (members.Contains(member))
+                {
+                    errors.Add(new ConfigError($"{key}:Servers:{i}", $"server '{member.Name}' is listed twice"));
+                }
+                else
+                {
+                    members.Add(member);
+                }
+            }
+
+            if (configured.Servers.Count == 0)
+            {
+                errors.Add(new ConfigError($"{key}:Servers", "empty; remove the key to use every server, or set Enabled to false"));
+            }
+        }
+
+        var activity = configured.ActivityTimeout ?? vdir?.ActivityTimeout ?? ForwarderDefaults.ActivityTimeout;
+        RequirePositive(activity, $"{key}:ActivityTimeout", errors);
+        var connect = configured.ConnectTimeout ?? DefaultConnectTimeout;
+        RequirePositive(connect, $"{key}:ConnectTimeout", errors);
+
+        var maxBody = configured.MaxRequestBodySize ?? vdir?.MaxRequestBodySize ?? ForwarderDefaults.MaxRequestBodySize;
+        if (maxBody < 0)
+        {
+            errors.Add(new ConfigError($"{key}:MaxRequestBodySize", $"{maxBody} is negative; 0 means no limit"));
+        }
+
+        if (errors.Count > errorCount)
+        {
+            return null;
+        }
+
+        return new ExchangeService(
+            name,
+            path!,
+            configured.Balance ?? BalanceMode.RoundRobin,
+            members,
+            activity,
+            connect,
+            maxBody == 0 ? null : maxBody,
+            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate);
+    }
+
+    private static void RequirePositive(TimeSpan value, string key, List<ConfigError> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError(key, $"{value} is not a positive duration (hh:mm:ss)"));
+        }
+    }
+
+    private static List<IPNetwork> ResolveTrustedProxies(List<string> configured, List<ConfigError> errors)
+    {
+        var networks = new List<IPNetwork>();
+        for (var i = 0; i < configured.Count; i++)
+        {
+            var text = configured[i].Trim();
+            if (IPNetwork.TryParse(text, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (IPAddress.TryParse(text, out var address))
+            {
+                networks.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
+            }
+            else
+            {
+                errors.Add(new ConfigError($"{Section}:TrustedProxies:{i}",
+                    $"'{configured[i]}' is not an IP address or CIDR network (e.g. 10.0.0.0/8)"));
+            }
+        }
+
+        return networks;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex ServerName();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex ServiceName();
+
+    [GeneratedRegex("^(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$")]
+    private static partial Regex RoutePath();
+}

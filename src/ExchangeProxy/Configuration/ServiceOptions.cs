@@ -1,0 +1,29 @@
+namespace ExchangeProxy.Configuration;
+
+/// <summary>
+/// Overrides for one service. Every property is optional: an unset one keeps the default of the
+/// Exchange virtual directory (see <see cref="ExchangeVirtualDirectories"/>).
+/// </summary>
+public sealed class ServiceOptions
+{
+    public bool? Enabled { get; set; }
+
+    /// <summary>Path prefix, matched case-insensitively. Required for services that are not Exchange virtual directories.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Names of the servers that carry this service; all servers when unset.</summary>
+    public List<string>? Servers { get; set; }
+
+    public BalanceMode? Balance { get; set; }
+
+    /// <summary>How long a request may go without a byte moving in either direction before it fails with 504.</summary>
+    public TimeSpan? ActivityTimeout { get; set; }
+
+    /// <summary>How long to wait for the TCP and TLS connection to a server.</summary>
+    public TimeSpan? ConnectTimeout { get; set; }
+
+    /// <summary>Largest request body in bytes; 0 means no limit (and no minimum upload rate).</summary>
+    public long? MaxRequestBodySize { get; set; }
+
+    public bool? AcceptAnyServerCertificate { get; set; }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
+using ExchangeProxy.Demo;
+using ExchangeProxy.Health;
+using ExchangeProxy.Http;
+using Microsoft.AspNetCore.DataProtection;
+using Serilog;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace ExchangeProxy.Hosting;
+
+/// <summary>Composes the proxy: configuration, logging, Kestrel, YARP, health, and the demo when asked for.</summary>
+public static partial class ProxyApp
+{
+    public const int DemoPort = 5443;
+
+    /// <exception cref="ConfigurationRejectedException">The configuration is unusable; nothing was started.</exception>
+    public static async Task<WebApplication> CreateAsync(ProxyCommandLine commandLine, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [.. commandLine.HostArgs],
+            // The demo is for reading: readable logs unless an environment was chosen.
+            EnvironmentName = commandLine.Demo && Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is null
+                && Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is null ? Environments.Development : null,
+        });
+        var file = ReadConfiguration(builder, commandLine);
+        configure?.Invoke(builder);
+
+        var time = TimeProvider.System;
+        DemoCasServers? demo = null;
+        if (commandLine.Demo)
+        {
+            demo = await StartDemoAsync(builder, commandLine.ConfigPath, time);
+        }
+
+        try
+        {
+            var check = await ConfigCheck.RunAsync(builder.Configuration, checkListenerCertificates: !commandLine.Demo);
+            if (check.Model is null)
+            {
+                throw new ConfigurationRejectedException(commandLine.ConfigPath, check.Errors);
+            }
+
+            var app = Compose(builder, check.Model, time, demo);
+            file.ReloadRejected += app.Services.GetRequiredService<ProxyModelStore>().RejectUnreadableFile;
+            var paths = string.Join(", ", check.Model.Services.Select(s => s.Path));
+            LogConfiguration(app.Logger, commandLine.ConfigPath, check.Model.Servers.Count, paths);
+            return app;
+        }
+        catch
+        {
+            if (demo is not null)
+            {
+                await demo.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration {ConfigPath}: {ServerCount} servers, services {Services}")]
+    private static partial void LogConfiguration(Microsoft.Extensions.Logging.ILogger logger, string configPath, int serverCount, string services);
+
+    private static GuardedJsonConfigurationSource ReadConfiguration(WebApplicationBuilder builder, ProxyCommandLine commandLine)
+    {
+        // THE file the operator edits, wherever it is; then environment variables and switches override it.
+        var sources = builder.Configuration.Sources;
+        sources.Clear();
+        if (!commandLine.Demo && !File.Exists(commandLine.ConfigPath))
+        {
+            throw new ConfigurationRejectedException(commandLine.ConfigPath,
+                [new ConfigError("--config", $"configuration file '{commandLine.ConfigPath}' does not exist")]);
+        }
+
+        var file = new GuardedJsonConfigurationSource
+        {
+            Path = commandLine.ConfigPath,
+            Optional = commandLine.Demo,
+            ReloadOnChange = true,
+        };
+        file.ResolveFileProvider();
+        ((IConfigurationBuilder)builder.Configuration).Add(file);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine([.. commandLine.HostArgs]);
+        return file;
+    }
+
+    private static async Task<DemoCasServers> StartDemoAsync(WebApplicationBuilder builder, string configPath, TimeProvider time)
+    {
+        var configured = builder.Configuration.GetSection($"{ExchangeProxyOptions.SectionName}:Servers").GetChildren().ToList();
+        if (configured.Count > 0)
+        {
+            throw new ConfigurationRejectedException(configPath,
+                [new ConfigError($"{ExchangeProxyOptions.SectionName}:Servers",
+                    $"--demo runs its own fake CAS servers and refuses to start while real servers are configured ({configured.Count} listed)")]);
+        }
+
+        var demo = await DemoCasServers.StartAsync(time, CancellationToken.None);
+        var settings = new Dictionary<string, string?>
+        {
+            // The fake servers present throwaway self-signed certificates; only the demo accepts them.
+            [$"{ExchangeProxyOptions.SectionName}:AcceptAnyServerCertificate"] = "true",
+        };
+        for (var i = 0; i < demo.Servers.Count; i++)
+        {
+            settings[$"{ExchangeProxyOptions.SectionName}:Servers:{i}:Name"] = demo.Servers[i].Name;
+            settings[$"{ExchangeProxyOptions.SectionName}:Servers:{i}:Address"] = demo.Servers[i].Address;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        var port = builder.Configuration.GetValue("Demo:Port", DemoPort);
+        var certificate = SelfSignedCertificate.Create("localhost", time);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // The operator's listeners (and their certificate files) are not the demo's business.
+            kestrel.Configure(new ConfigurationBuilder().Build());
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
+        });
+        return demo;
+    }
+
+    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, TimeProvider time, DemoCasServers? demo)
+    {
+        ProxyLogging.Configure(builder);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+
+        var services = builder.Services;
+        services.AddSingleton(time);
+        services.AddSingleton(sp => new ProxyModelStore(
+            model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), time));
+        services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
+        services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
+        services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .ConfigureHttpClient(BackendConnections.Configure);
+        services.AddProxyHealthChecks();
+        // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in
+        // memory rather than writing a key ring into a read-only container.
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+
+        var app = builder.Build();
+        if (demo is not null)
+        {
+            app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
+        app.UseMiddleware<TrustedForwardedHeaders>();
+        app.UseSerilogRequestLogging(RequestLog.Configure);
+        app.MapProxyHealth();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(TransferCounts.Track);
+            proxy.Use(ServiceLimits.Apply);
+            proxy.Use(ProxyErrors.WriteReason);
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,48 @@
+using ExchangeProxy.Configuration;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace ExchangeProxy.Http;
+
+/// <summary>
+/// ASP.NET Core's forwarded-headers middleware, believing X-Forwarded-For/Proto only from the configured
+/// proxy networks (none by default, not even loopback), and rebuilt when the configuration changes.
+/// The YARP transform then sets X-Forwarded-For to the client found here, so a spoofed header never reaches Exchange.
+/// </summary>
+public sealed class TrustedForwardedHeaders(RequestDelegate next, ProxyModelStore store, ILoggerFactory loggerFactory)
+{
+    private Built? _current;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var model = store.Current;
+        var current = _current;
+        if (current is null || !ReferenceEquals(current.Model, model))
+        {
+            current = new Built(model, new ForwardedHeadersMiddleware(next, loggerFactory, Options.Create(For(model))));
+            _current = current;
+        }
+
+        return current.Inner.Invoke(context);
+    }
+
+    internal static ForwardedHeadersOptions For(ProxyModel model)
+    {
+        var options = new ForwardedHeadersOptions
+        {
+            ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+            // Walk back through every trusted hop to the first untrusted address.
+            ForwardLimit = null,
+        };
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var network in model.TrustedProxies)
+        {
+            options.KnownIPNetworks.Add(network);
+        }
+
+        return options;
+    }
+
+    private sealed record Built(ProxyModel Model, ForwardedHeadersMiddleware Inner);
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Net;
+using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Transforms;
+
+namespace ExchangeProxy.Http;
+
+/// <summary>Translates one Exchange service into one YARP route and one cluster over its servers.</summary>
+public static class YarpModel
+{
+    public const string ServiceMetadata = "ExchangeProxy.Service";
+    public const string ConnectTimeoutMetadata = "ExchangeProxy.ConnectTimeout";
+
+    public static string IdOf(ExchangeService service) => "exchange-" + service.Name;
+
+    public static RouteConfig Route(ExchangeService service) =>
+        new RouteConfig
+        {
+            RouteId = IdOf(service),
+            ClusterId = IdOf(service),
+            // Routing matches case-insensitively, and the catch-all also matches the bare prefix (/owa).
+            Match = new RouteMatch { Path = service.Path + "/{**remainder}" },
+            MaxRequestBodySize = service.MaxRequestBodySize ?? -1,
+            Metadata = new Dictionary<string, string> { [ServiceMetadata] = service.Name },
+        }
+        // Exchange builds redirects and URLs from the Host the client used.
+        .WithTransformUseOriginalHostHeader(useOriginal: true)
+        // Set, never append: X-Forwarded-For carries the client as the proxy trusts it (see TrustedForwardedHeaders).
+        .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set);
+
+    public static ClusterConfig Cluster(ExchangeService service) =>
+        new()
+        {
+            ClusterId = IdOf(service),
+            LoadBalancingPolicy = service.Balance == BalanceMode.LeastConn
+                ? WeightedLeastConnPolicy.PolicyName
+                : WeightedRoundRobinPolicy.PolicyName,
+            Destinations = service.Servers.ToDictionary(
+                s => s.Name,
+                s => new DestinationConfig
+                {
+                    Address = s.Address.AbsoluteUri,
+                    Metadata = new Dictionary<string, string> { [DestinationWeight.MetadataKey] = s.Weight.ToString(CultureInfo.InvariantCulture) },
+                },
+                StringComparer.OrdinalIgnoreCase),
+            HttpClient = new HttpClientConfig { DangerousAcceptAnyServerCertificate = service.AcceptAnyServerCertificate },
+            HttpRequest = new ForwarderRequestConfig
+            {
+                ActivityTimeout = service.ActivityTimeout,
+                // Windows auth is connection-bound and Exchange speaks HTTP/1.1 to load balancers.
+                Version = HttpVersion.Version11,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                [ServiceMetadata] = service.Name,
+                [ConnectTimeoutMetadata] = service.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture),
+            },
+        };
+}

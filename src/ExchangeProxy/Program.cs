@@ -1,0 +1,3 @@
+using ExchangeProxy.Hosting;
+
+return await ProxyProgram.RunAsync(args, Console.Out, Console.Error);
