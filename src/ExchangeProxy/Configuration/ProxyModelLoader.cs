@@ -13,16 +13,23 @@ public static partial class ProxyModelLoader
 
     public static ConfigLoadResult Load(IConfiguration configuration)
     {
+        var section = configuration.GetSection(Section);
+        var shape = ConfigShape.Check(section, typeof(ExchangeProxyOptions)).ToArray();
+        if (shape.Length > 0)
+        {
+            return ConfigLoadResult.Failed(shape);
+        }
+
         ExchangeProxyOptions options;
         try
         {
-            options = configuration.GetSection(Section).Get<ExchangeProxyOptions>(b => b.ErrorOnUnknownConfiguration = true)
-                ?? new ExchangeProxyOptions();
+            options = section.Get<ExchangeProxyOptions>() ?? new ExchangeProxyOptions();
         }
         catch (InvalidOperationException e)
         {
-            // The binder names the key that failed to convert, or the unknown keys and the type they were found on.
-            return ConfigLoadResult.Failed(new ConfigError(Section, e.Message));
+            // "Failed to convert configuration value at 'ExchangeProxy:Servers:0:Weight' to type 'System.Int32'."
+            var detail = e.InnerException is null ? "" : " " + e.InnerException.Message;
+            return ConfigLoadResult.Failed(new ConfigError(Section, e.Message + detail));
         }
 
         var customRoutes = configuration.GetSection("ReverseProxy:Routes").GetChildren().Count();
@@ -201,11 +208,6 @@ public static partial class ProxyModelLoader
                 {
                     members.Add(member);
                 }
-            }
-
-            if (configured.Servers.Count == 0)
-            {
-                errors.Add(new ConfigError($"{key}:Servers", "empty; remove the key to use every server, or set Enabled to false"));
             }
         }
 

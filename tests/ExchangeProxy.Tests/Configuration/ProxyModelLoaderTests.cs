@@ -1,0 +1,175 @@
+using System.Text;
+using ExchangeProxy.Configuration;
+
+namespace ExchangeProxy.Tests.Configuration;
+
+public class ProxyModelLoaderTests
+{
+    private const string TwoServers = """
+        "Servers": [
+          { "Name": "exchange1", "Address": "192.168.200.100" },
+          { "Name": "exchange2", "Address": "exchange2.contoso.local:8443", "Weight": 3 }
+        ]
+        """;
+
+    private static ConfigLoadResult Load(string exchangeProxySection, string extra = "")
+    {
+        var json = $$"""{ "ExchangeProxy": { {{exchangeProxySection}} } {{extra}} }""";
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        return ProxyModelLoader.Load(configuration);
+    }
+
+    private static ConfigError SingleError(string section, string extra = "")
+    {
+        var result = Load(section, extra);
+        Assert.Null(result.Model);
+        return Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void Two_servers_publish_every_exchange_virtual_directory_over_both()
+    {
+        var model = Load(TwoServers).Model!;
+
+        Assert.Equal(["/owa", "/ecp", "/EWS", "/Microsoft-Server-ActiveSync", "/rpc", "/mapi", "/OAB", "/Autodiscover", "/PowerShell"],
+            model.Services.Select(s => s.Path));
+        Assert.All(model.Services, s => Assert.Equal(["exchange1", "exchange2"], s.Servers.Select(x => x.Name)));
+        Assert.All(model.Services, s => Assert.Equal(BalanceMode.RoundRobin, s.Balance));
+        Assert.Equal(new Uri("https://192.168.200.100/"), model.Servers[0].Address);
+        Assert.Equal(new Uri("https://exchange2.contoso.local:8443/"), model.Servers[1].Address);
+        Assert.Equal(3, model.Servers[1].Weight);
+    }
+
+    [Fact]
+    public void Long_lived_services_have_no_body_limit_and_long_timeouts()
+    {
+        var services = Load(TwoServers).Model!.Services.ToDictionary(s => s.Name);
+
+        foreach (var name in new[] { "rpc", "mapi", "ews", "activesync" })
+        {
+            Assert.Null(services[name].MaxRequestBodySize);
+            Assert.True(services[name].ActivityTimeout >= TimeSpan.FromMinutes(30), name);
+        }
+
+        Assert.True(services["activesync"].ActivityTimeout > TimeSpan.FromSeconds(3540), "ActiveSync Ping lasts up to 3,540 s");
+        Assert.Equal(30 * 1024 * 1024, services["autodiscover"].MaxRequestBodySize);
+    }
+
+    [Fact]
+    public void A_service_can_be_switched_off_narrowed_and_tuned()
+    {
+        var model = Load(TwoServers + """
+            , "Services": {
+              "powershell": { "Enabled": false },
+              "OWA": { "Servers": [ "exchange2" ], "Balance": "leastconn", "ActivityTimeout": "00:02:00", "MaxRequestBodySize": 1000 },
+              "api": { "Path": "/API" }
+            }
+            """).Model!;
+
+        Assert.DoesNotContain(model.Services, s => s.Name == "powershell");
+        var owa = model.Services.Single(s => s.Name == "owa");
+        Assert.Equal(["exchange2"], owa.Servers.Select(s => s.Name));
+        Assert.Equal(BalanceMode.LeastConn, owa.Balance);
+        Assert.Equal(TimeSpan.FromMinutes(2), owa.ActivityTimeout);
+        Assert.Equal(1000, owa.MaxRequestBodySize);
+        Assert.Equal("/API", model.Services.Single(s => s.Name == "api").Path);
+    }
+
+    [Theory]
+    [InlineData("""{ "owa": { "Servers": [ "exchange3" ] } }""", "ExchangeProxy:Services:owa:Servers:0", "unknown server 'exchange3'")]
+    [InlineData("""{ "ews": { "ActivityTimeout": "-00:00:05" } }""", "ExchangeProxy:Services:ews:ActivityTimeout", "not a positive duration")]
+    [InlineData("""{ "rpc": { "ConnectTimeout": "00:00:00" } }""", "ExchangeProxy:Services:rpc:ConnectTimeout", "not a positive duration")]
+    [InlineData("""{ "owa": { "MaxRequestBodySize": -1 } }""", "ExchangeProxy:Services:owa:MaxRequestBodySize", "negative")]
+    [InlineData("""{ "api": { "Enabled": true } }""", "ExchangeProxy:Services:api:Path", "required")]
+    [InlineData("""{ "ecp": { "Path": "/owa" } }""", "ExchangeProxy:Services:ecp:Path", "already the path of service 'owa'")]
+    [InlineData("""{ "owa": { "Path": "owa" } }""", "ExchangeProxy:Services:owa:Path", "not a path prefix")]
+    public void A_bad_service_setting_is_named_by_its_key(string services, string key, string problem)
+    {
+        var error = SingleError(TwoServers + $", \"Services\": {services}");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "Name": "exchange1", "Address": "10.0.0.1" }""", "ExchangeProxy:Servers:2:Name", "duplicate server name")]
+    [InlineData("""{ "Name": "exchange3", "Address": "not an address" }""", "ExchangeProxy:Servers:2:Address", "is not a host name")]
+    [InlineData("""{ "Name": "exchange3", "Address": "ftp://10.0.0.1" }""", "ExchangeProxy:Servers:2:Address", "is not a host name")]
+    [InlineData("""{ "Name": "exchange3", "Address": "https://10.0.0.1/owa" }""", "ExchangeProxy:Servers:2:Address", "is not a host name")]
+    [InlineData("""{ "Name": "exchange3", "Address": "10.0.0.1:99999" }""", "ExchangeProxy:Servers:2:Address", "is not a host name")]
+    [InlineData("""{ "Name": "exchange 3", "Address": "10.0.0.3" }""", "ExchangeProxy:Servers:2:Name", "is not a server name")]
+    [InlineData("""{ "Name": "exchange3", "Address": "10.0.0.3", "Weight": 300 }""", "ExchangeProxy:Servers:2:Weight", "outside 0..256")]
+    public void A_bad_server_is_named_by_its_key(string third, string key, string problem)
+    {
+        var servers = TwoServers.Replace("\n]", $",\n{third}\n]", StringComparison.Ordinal);
+        var error = SingleError(servers);
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_names_its_key()
+    {
+        var error = SingleError("""
+            "Servers": [ { "Name": "exchange1", "Address": "10.0.0.1", "Weight": "heavy" } ]
+            """);
+
+        Assert.Equal("ExchangeProxy:Servers:0:Weight", error.Key);
+        Assert.Contains("'heavy' is not a valid whole number", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"Balance\": \"fastest\"", "ExchangeProxy:Services:owa:Balance", "RoundRobin, LeastConn")]
+    [InlineData("\"ActivityTimeout\": \"soon\"", "ExchangeProxy:Services:owa:ActivityTimeout", "duration")]
+    [InlineData("\"Enabled\": \"maybe\"", "ExchangeProxy:Services:owa:Enabled", "boolean")]
+    public void A_service_value_that_does_not_convert_names_its_key(string setting, string key, string problem)
+    {
+        var error = SingleError(TwoServers + $", \"Services\": {{ \"owa\": {{ {setting} }} }}");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_misspelt_key_is_refused_rather_than_ignored()
+    {
+        var error = SingleError(TwoServers + """, "Services": { "owa": { "ActivityTimout": "00:01:00" } }""");
+
+        Assert.Equal("ExchangeProxy:Services:owa:ActivityTimout", error.Key);
+        Assert.Contains("ActivityTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_servers_is_refused_with_a_hint()
+    {
+        var error = SingleError("\"Servers\": []");
+
+        Assert.Equal("ExchangeProxy:Servers", error.Key);
+        Assert.Contains("--demo", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_configuration_that_routes_nothing_is_refused()
+    {
+        var allOff = string.Join(", ", ExchangeVirtualDirectories.All.Select(v => $"\"{v.Name}\": {{ \"Enabled\": false }}"));
+
+        var error = SingleError(TwoServers + $", \"Services\": {{ {allOff} }}");
+        Assert.Equal("ExchangeProxy:Services", error.Key);
+
+        var withCustomRoute = Load(TwoServers + $", \"Services\": {{ {allOff} }}",
+            """, "ReverseProxy": { "Routes": { "own": { "ClusterId": "c", "Match": { "Path": "/x" } } } }""");
+        Assert.NotNull(withCustomRoute.Model);
+    }
+
+    [Fact]
+    public void Trusted_proxies_take_networks_and_single_addresses_and_refuse_garbage()
+    {
+        var model = Load(TwoServers + """, "TrustedProxies": [ "10.0.0.0/8", "2001:db8::/32", "192.0.2.7" ]""").Model!;
+        Assert.Equal(3, model.TrustedProxies.Count);
+        Assert.True(model.TrustedProxies[2].Contains(System.Net.IPAddress.Parse("192.0.2.7")));
+
+        var error = SingleError(TwoServers + """, "TrustedProxies": [ "10.0.0.0/8", "10.0.0.0/40" ]""");
+        Assert.Equal("ExchangeProxy:TrustedProxies:1", error.Key);
+    }
+}

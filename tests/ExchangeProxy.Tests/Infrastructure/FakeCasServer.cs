@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using ExchangeProxy.Configuration;
+using ExchangeProxy.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ExchangeProxy.Tests.Infrastructure;
+
+/// <summary>
+/// A stand-in for one Exchange CAS server: real Kestrel with HTTPS on loopback, every virtual directory with
+/// its healthcheck.htm, and an echo of what arrived (headers, body size) so tests see what the proxy sent.
+/// <c>?delayMs=N</c> answers after N ms; RPC_IN_DATA bodies are counted as they stream in.
+/// </summary>
+public sealed class FakeCasServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private long _streamedBytes;
+
+    private FakeCasServer(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+
+    public string Address { get; private set; } = "";
+
+    public int Port => new Uri(Address).Port;
+
+    /// <summary>Body bytes received so far by RPC_IN_DATA requests.</summary>
+    public long StreamedBytes => Interlocked.Read(ref _streamedBytes);
+
+    public static async Task<FakeCasServer> StartAsync(string name)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var certificate = SelfSignedCertificate.Create($"{name}.contoso.test", TimeProvider.System);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate);
+            });
+        });
+        var app = builder.Build();
+        var server = new FakeCasServer(name, app);
+        server.Map(app);
+        await app.StartAsync();
+        server.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return server;
+    }
+
+    private void Map(WebApplication app)
+    {
+        foreach (var vdir in ExchangeVirtualDirectories.All)
+        {
+            app.MapGet(vdir.Path + "/healthcheck.htm", () => Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
+        }
+
+        app.Run(Echo);
+    }
+
+    private async Task Echo(HttpContext context)
+    {
+        var request = context.Request;
+        if (int.TryParse(request.Query["delayMs"], out var delay))
+        {
+            await Task.Delay(delay, context.RequestAborted);
+        }
+
+        long bodyBytes = 0;
+        var buffer = new byte[64 * 1024];
+        var streaming = request.Method == "RPC_IN_DATA";
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            bodyBytes += read;
+            if (streaming)
+            {
+                Interlocked.Add(ref _streamedBytes, read);
+            }
+        }
+
+        var echo = new EchoResponse(
+            Name,
+            request.Method,
+            request.Path + request.QueryString,
+            request.Host.Value ?? "",
+            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            bodyBytes);
+        context.Response.Headers["Server"] = "Microsoft-IIS/10.0";
+        await context.Response.WriteAsJsonAsync(echo);
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}
+
+public sealed record EchoResponse(string Server, string Method, string Path, string Host, Dictionary<string, string> Headers, long BodyBytes)
+{
+    public string? Header(string name) =>
+        Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    public static async Task<EchoResponse> ReadAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonSerializer.Deserialize<EchoResponse>(text, JsonSerializerOptions.Web)
+            ?? throw new InvalidOperationException("empty echo: " + text);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Security;
+using ExchangeProxy.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace ExchangeProxy.Tests.Infrastructure;
+
+/// <summary>The proxy, started in-process from a real appsettings.json on disk, listening on a loopback port.</summary>
+public sealed class RunningProxy : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly string _certificateHash;
+
+    private RunningProxy(WebApplication app, string configPath, LogCapture logs, string certificateHash)
+    {
+        _certificateHash = certificateHash;
+        _app = app;
+        ConfigPath = configPath;
+        Logs = logs;
+        Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    public Uri Address { get; }
+
+    public string ConfigPath { get; }
+
+    public LogCapture Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<RunningProxy> StartAsync(ProxyConfig config, params string[] args)
+    {
+        var directory = Directory.CreateTempSubdirectory("exproxy-config-").FullName;
+        var path = config.WriteTo(Path.Combine(directory, "appsettings.json"));
+        return await StartAsync(path, config.Certificate, args);
+    }
+
+    public static async Task<RunningProxy> StartAsync(string configPath, TestCertificate certificate, params string[] args)
+    {
+        var logs = new LogCapture();
+        var commandLine = ProxyCommandLine.Parse(["--config", configPath, .. args], _ => null);
+        var app = await ProxyApp.CreateAsync(commandLine, builder => builder.Logging.AddProvider(logs));
+        await app.StartAsync();
+        return new RunningProxy(app, configPath, logs, certificate.Certificate.GetCertHashString());
+    }
+
+    /// <summary>A client that trusts exactly the listener's test certificate, speaking HTTP/1.1 unless told otherwise.</summary>
+    public HttpClient CreateClient(Version? version = null, Action<SocketsHttpHandler>? configure = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == _certificateHash,
+            },
+            AllowAutoRedirect = false,
+        };
+        configure?.Invoke(handler);
+        return new HttpClient(handler)
+        {
+            BaseAddress = Address,
+            DefaultRequestVersion = version ?? HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(Path.GetDirectoryName(ConfigPath)!, recursive: true);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Cryptography.X509Certificates;
+using ExchangeProxy.Hosting;
+
+namespace ExchangeProxy.Tests.Infrastructure;
+
+/// <summary>A self-signed certificate written to disk as PFX and as PEM, as an operator would provide it.</summary>
+public sealed class TestCertificate : IDisposable
+{
+    public const string Password = "test-password";
+
+    public TestCertificate(string commonName = "mail.contoso.test")
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("exproxy-cert-").FullName;
+        Certificate = SelfSignedCertificate.Create(commonName, TimeProvider.System);
+        PfxPath = Path.Combine(Directory, "mail.pfx");
+        File.WriteAllBytes(PfxPath, Certificate.Export(X509ContentType.Pfx, Password));
+        PemPath = Path.Combine(Directory, "mail.crt");
+        PemKeyPath = Path.Combine(Directory, "mail.key");
+        File.WriteAllText(PemPath, Certificate.ExportCertificatePem());
+        using var key = Certificate.GetRSAPrivateKey()!;
+        File.WriteAllText(PemKeyPath, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    public string Directory { get; }
+
+    public string PfxPath { get; }
+
+    public string PemPath { get; }
+
+    public string PemKeyPath { get; }
+
+    public void Dispose()
+    {
+        Certificate.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
