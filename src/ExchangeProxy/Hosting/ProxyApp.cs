@@ -27,6 +27,7 @@ public static partial class ProxyApp
                 && Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is null ? Environments.Development : null,
         });
         var file = ReadConfiguration(builder, commandLine);
+        ProxyLogging.Configure(builder);
         configure?.Invoke(builder);
 
         var time = TimeProvider.System;
@@ -124,7 +125,6 @@ public static partial class ProxyApp
 
     private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, TimeProvider time, DemoCasServers? demo)
     {
-        ProxyLogging.Configure(builder);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         var services = builder.Services;

@@ -19,11 +19,14 @@ public sealed class TrustedForwardedHeaders(RequestDelegate next, ProxyModelStor
         var current = _current;
         if (current is null || !ReferenceEquals(current.Model, model))
         {
-            current = new Built(model, new ForwardedHeadersMiddleware(next, loggerFactory, Options.Create(For(model))));
+            // With no known proxy at all, the middleware would believe everyone: skip it instead.
+            current = new Built(model, model.TrustedProxies.Count == 0
+                ? null
+                : new ForwardedHeadersMiddleware(next, loggerFactory, Options.Create(For(model))));
             _current = current;
         }
 
-        return current.Inner.Invoke(context);
+        return current.Inner is null ? next(context) : current.Inner.Invoke(context);
     }
 
     internal static ForwardedHeadersOptions For(ProxyModel model)
@@ -34,6 +37,7 @@ public sealed class TrustedForwardedHeaders(RequestDelegate next, ProxyModelStor
             // Walk back through every trusted hop to the first untrusted address.
             ForwardLimit = null,
         };
+        // The defaults trust loopback; the proxy trusts only what the operator lists.
         options.KnownProxies.Clear();
         options.KnownIPNetworks.Clear();
         foreach (var network in model.TrustedProxies)
@@ -44,5 +48,5 @@ public sealed class TrustedForwardedHeaders(RequestDelegate next, ProxyModelStor
         return options;
     }
 
-    private sealed record Built(ProxyModel Model, ForwardedHeadersMiddleware Inner);
+    private sealed record Built(ProxyModel Model, ForwardedHeadersMiddleware? Inner);
 }

@@ -17,6 +17,7 @@ public sealed class FakeCasServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private long _streamedBytes;
+    private int _inFlight;
 
     private FakeCasServer(string name, WebApplication app)
     {
@@ -32,6 +33,9 @@ public sealed class FakeCasServer : IAsyncDisposable
 
     /// <summary>Body bytes received so far by RPC_IN_DATA requests.</summary>
     public long StreamedBytes => Interlocked.Read(ref _streamedBytes);
+
+    /// <summary>Requests being answered right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
     public static async Task<FakeCasServer> StartAsync(string name)
     {
@@ -62,10 +66,23 @@ public sealed class FakeCasServer : IAsyncDisposable
             app.MapGet(vdir.Path + "/healthcheck.htm", () => Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
         }
 
-        app.Run(Echo);
+        app.Map("/{**path}", Echo);
     }
 
     private async Task Echo(HttpContext context)
+    {
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await EchoRequest(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task EchoRequest(HttpContext context)
     {
         var request = context.Request;
         if (int.TryParse(request.Query["delayMs"], out var delay))
