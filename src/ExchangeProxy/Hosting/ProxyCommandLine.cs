@@ -5,7 +5,8 @@ namespace ExchangeProxy.Hosting;
 /// (<c>--Kestrel:Endpoints:...=...</c> still works).
 /// </summary>
 /// <param name="ConfigPath">The file THE operator edits: <c>--config PATH</c>, else <c>EXCHANGEPROXY_CONFIG</c>, else ./appsettings.json.</param>
-public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckConfig, IReadOnlyList<string> HostArgs)
+/// <param name="ProbeUrl">With <c>--probe URL</c>: check that URL answers 200 instead of serving.</param>
+public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs)
 {
     public const string ConfigEnvironmentVariable = "EXCHANGEPROXY_CONFIG";
     public const string DefaultConfigFile = "appsettings.json";
@@ -16,6 +17,7 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
         string? checkPath = null;
         var demo = false;
         var check = false;
+        string? probe = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -26,6 +28,9 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
                     break;
                 case "--config" when i + 1 < args.Count:
                     configPath = args[++i];
+                    break;
+                case "--probe" when i + 1 < args.Count:
+                    probe = args[++i];
                     break;
                 case "--check-config":
                     check = true;
@@ -43,6 +48,6 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
 
         var path = checkPath ?? configPath ?? getEnvironmentVariable(ConfigEnvironmentVariable);
         return new ProxyCommandLine(
-            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, rest);
+            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest);
     }
 }

@@ -1,14 +1,20 @@
 using System.Net.Sockets;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Hosting;
 
-/// <summary>What <c>ExchangeProxy</c> does when started: serve, or check a file with <c>--check-config</c>.</summary>
+/// <summary>What <c>ExchangeProxy</c> does when started: serve, check a file (<c>--check-config</c>) or probe (<c>--probe</c>).</summary>
 public static class ProxyProgram
 {
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
         var commandLine = ProxyCommandLine.Parse(args, Environment.GetEnvironmentVariable);
+        if (commandLine.ProbeUrl is not null)
+        {
+            return await HealthProbe.RunAsync(commandLine.ProbeUrl, error);
+        }
+
         if (commandLine.CheckConfig)
         {
             return await CheckConfigAsync(commandLine.ConfigPath, output, error);

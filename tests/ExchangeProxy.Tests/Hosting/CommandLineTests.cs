@@ -1,0 +1,105 @@
+using System.Text.Json.Nodes;
+using ExchangeProxy.Tests.Infrastructure;
+
+namespace ExchangeProxy.Tests.Hosting;
+
+public sealed class CommandLineTests : TwoCasServersTest
+{
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(60);
+
+    private static string Write(ProxyConfig config)
+    {
+        var directory = Directory.CreateTempSubdirectory("exproxy-cli-").FullName;
+        return config.WriteTo(Path.Combine(directory, "appsettings.json"));
+    }
+
+    [Fact]
+    public async Task Check_config_accepts_a_valid_file()
+    {
+        await using var process = ProxyProcess.StartBuilt("--check-config", Write(Config()));
+
+        Assert.Equal(0, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Contains("configuration is valid (2 servers, 9 services)", process.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_config_names_every_key_at_fault()
+    {
+        var config = Config().Service("owa", new JsonObject { ["Servers"] = new JsonArray("exchange3"), ["ActivityTimeout"] = "-00:00:01" });
+        config.Root["Kestrel"]!["Endpoints"]!["Https"]!["Certificate"]!["Path"] = "/nonexistent/mail.pfx";
+        await using var process = ProxyProcess.StartBuilt("--check-config", Write(config));
+
+        Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Contains("ExchangeProxy:Services:owa:Servers:0: unknown server 'exchange3'", process.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ExchangeProxy:Services:owa:ActivityTimeout:", process.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Kestrel:Endpoints:Https:Certificate:Path: certificate file '/nonexistent/mail.pfx' does not exist", process.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_config_refuses_a_file_that_is_not_json_and_a_bad_yarp_route()
+    {
+        var notJson = Write(Config());
+        await File.WriteAllTextAsync(notJson, "{ \"ExchangeProxy\": ");
+        await using (var process = ProxyProcess.StartBuilt("--check-config", notJson))
+        {
+            Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+            Assert.Contains(notJson, process.Stderr, StringComparison.Ordinal);
+        }
+
+        var config = Config();
+        config.Root["ReverseProxy"] = JsonNode.Parse("""{ "Routes": { "own": { "ClusterId": "missing", "Match": { "Path": "/x" } } } }""");
+        await using (var process = ProxyProcess.StartBuilt("--check-config", Write(config)))
+        {
+            Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+            Assert.Contains("ReverseProxy:Routes:own:ClusterId: unknown cluster 'missing'", process.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Starting_with_a_bad_configuration_exits_non_zero_naming_the_key()
+    {
+        var config = Config();
+        config.Section["Servers"]![1]!["Name"] = "exchange1";
+        await using var process = ProxyProcess.StartBuilt("--config", Write(config));
+
+        Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Contains("ExchangeProxy:Servers:1:Name: duplicate server name 'exchange1'", process.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Starting_without_the_configuration_file_says_where_it_looked()
+    {
+        await using var process = ProxyProcess.StartBuilt("--config", "/nonexistent/appsettings.json");
+
+        Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Contains("configuration file '/nonexistent/appsettings.json' does not exist", process.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_demo_serves_two_fake_cas_servers_through_the_proxy()
+    {
+        await using var process = ProxyProcess.StartBuilt("--demo", "--Demo:Port=0", "--config", "/nonexistent/appsettings.json");
+        var url = (await process.WaitForOutputAsync(@"Now listening on: (https://127\.0\.0\.1:\d+)", ProcessTimeout)).Groups[1].Value;
+
+        var answers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            await using var curl = ProxyProcess.Start("curl", ["-sk", $"{url}/owa/"]);
+            Assert.Equal(0, await curl.ExitCodeAsync(ProcessTimeout));
+            answers.Add(curl.Stdout);
+        }
+
+        Assert.Contains(answers, a => a.StartsWith("exchange1 answered GET /owa/", StringComparison.Ordinal));
+        Assert.Contains(answers, a => a.StartsWith("exchange2 answered GET /owa/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_demo_refuses_to_start_beside_real_servers()
+    {
+        await using var process = ProxyProcess.StartBuilt("--demo", "--Demo:Port=0", "--config", Write(Config()));
+
+        Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Contains("--demo runs its own fake CAS servers and refuses to start while real servers are configured", process.Stderr, StringComparison.Ordinal);
+    }
+}
