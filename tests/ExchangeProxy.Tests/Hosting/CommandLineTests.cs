@@ -80,7 +80,7 @@ public sealed class CommandLineTests : TwoCasServersTest
     public async Task The_demo_serves_two_fake_cas_servers_through_the_proxy()
     {
         await using var process = ProxyProcess.StartBuilt("--demo", "--Demo:Port=0", "--config", "/nonexistent/appsettings.json");
-        var url = (await process.WaitForOutputAsync(@"Now listening on: (https://127\.0\.0\.1:\d+)", ProcessTimeout)).Groups[1].Value;
+        var url = (await process.WaitForOutputAsync(ProxyProcess.ListeningPattern, ProcessTimeout)).Groups[1].Value;
 
         var answers = new List<string>();
         for (var i = 0; i < 2; i++)

@@ -17,6 +17,9 @@ public sealed class ProxyProcess : IAsyncDisposable
         _process = process;
     }
 
+    /// <summary>Kestrel's start-up line, as text or as compact JSON (where the URL is a quoted property).</summary>
+    public const string ListeningPattern = @"Now listening on: \\?""?(https://127\.0\.0\.1:\d+)";
+
     /// <summary>The proxy dll built beside the tests.</summary>
     public static string BuiltDll => Path.Combine(AppContext.BaseDirectory, "ExchangeProxy.dll");
 
