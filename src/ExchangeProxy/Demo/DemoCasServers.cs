@@ -42,6 +42,8 @@ public sealed class DemoCasServers : IAsyncDisposable
     private static WebApplication Build(string name, X509Certificate2 certificate)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Not the operator's appsettings.json in the working directory: its listeners are the proxy's.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -10,6 +10,7 @@ namespace ExchangeProxy.Tests.Hosting;
 /// No Docker engine runs here, so this runs what the Dockerfile runs: its own `dotnet publish` line, then the
 /// published app with the image's environment (ENV lines), the config at the mounted path, and its HEALTHCHECK.
 /// </summary>
+[Collection(BuildsTheProject.Name)]
 public sealed partial class PublishedAppTests : TwoCasServersTest
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);

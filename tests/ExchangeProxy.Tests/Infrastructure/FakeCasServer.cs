@@ -40,6 +40,8 @@ public sealed class FakeCasServer : IAsyncDisposable
     public static async Task<FakeCasServer> StartAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Not the operator's appsettings.json in the working directory: its listeners are the proxy's.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         var certificate = SelfSignedCertificate.Create($"{name}.contoso.test", TimeProvider.System);
         builder.WebHost.ConfigureKestrel(k =>

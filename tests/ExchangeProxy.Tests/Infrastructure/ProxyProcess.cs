@@ -98,6 +98,7 @@ public sealed class ProxyProcess : IAsyncDisposable
     {
         using var deadline = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(deadline.Token);
+        _process.WaitForExit();
         return _process.ExitCode;
     }
 
@@ -115,6 +116,8 @@ public sealed class ProxyProcess : IAsyncDisposable
             timeout);
         if (!match!.Success)
         {
+            // Once exited, this drains the output still in flight.
+            _process.WaitForExit();
             Assert.Fail($"exited ({_process.ExitCode}) without printing /{pattern}/.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
         }
 

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+using ExchangeProxy.Tests.Infrastructure;
+
+namespace ExchangeProxy.Tests.Hosting;
+
+/// <summary>The README's first two commands are the ones that work: the demo command is run exactly as written.</summary>
+[Collection(BuildsTheProject.Name)]
+public sealed partial class ReadmeTests
+{
+    private static string[] Commands()
+    {
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        return [.. ShellBlock().Matches(readme).Take(2).Select(m => m.Groups[1].Value.Trim())];
+    }
+
+    [Fact]
+    public async Task The_first_command_runs_the_demo_and_both_fake_servers_answer()
+    {
+        var command = Commands()[0];
+        Assert.Equal("dotnet run --project src/ExchangeProxy -- --demo", command);
+
+        var words = command.Split(' ');
+        await using var demo = ProxyProcess.Start(words[0], words[1..], Repository.Root);
+        var url = (await demo.WaitForOutputAsync(ProxyProcess.ListeningPattern, TimeSpan.FromMinutes(3))).Groups[1].Value;
+        Assert.Equal("https://127.0.0.1:5443", url);
+
+        var answers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            await using var curl = ProxyProcess.Start("curl", ["-sk", $"{url}/owa/"]);
+            Assert.Equal(0, await curl.ExitCodeAsync(TimeSpan.FromSeconds(30)));
+            answers.Add(curl.Stdout);
+        }
+
+        Assert.Contains(answers, a => a.StartsWith("exchange1 answered", StringComparison.Ordinal));
+        Assert.Contains(answers, a => a.StartsWith("exchange2 answered", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_second_command_is_the_test_script_that_ci_runs()
+    {
+        Assert.Equal("bash tests/run.sh", Commands()[1]);
+        Assert.Contains("bash tests/run.sh", File.ReadAllText(Repository.PathOf(".ci/run")), StringComparison.Ordinal);
+        Assert.Contains("dotnet test", File.ReadAllText(Repository.PathOf("tests/run.sh")), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"```sh\n(.*?)\n```", RegexOptions.Singleline)]
+    private static partial Regex ShellBlock();
+}
