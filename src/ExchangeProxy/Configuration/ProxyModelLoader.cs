@@ -27,7 +27,8 @@ public static partial class ProxyModelLoader
         }
         catch (InvalidOperationException e)
         {
-            // "Failed to convert configuration value at 'ExchangeProxy:Servers:0:Weight' to type 'System.Int32'."
+            // ConfigShape already refuses what the binder cannot convert; this keeps a binder surprise from
+            // escaping a reload callback, where it would end the process.
             var detail = e.InnerException is null ? "" : " " + e.InnerException.Message;
             return ConfigLoadResult.Failed(new ConfigError(Section, e.Message + detail));
         }
