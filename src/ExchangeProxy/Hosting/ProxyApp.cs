@@ -149,7 +149,7 @@ public static partial class ProxyApp
         }
 
         app.UseMiddleware<TrustedForwardedHeaders>();
-        app.UseSerilogRequestLogging(RequestLog.Configure);
+        app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
         app.MapProxyHealth();
         app.MapReverseProxy(proxy =>
         {

@@ -35,6 +35,8 @@ public static class ProxyLogging
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
             }
         },
+            // Each host logs through its own logger, not the process-wide static one (tests run several hosts).
+            preserveStaticLogger: true,
             writeToProviders: true);
     }
 }

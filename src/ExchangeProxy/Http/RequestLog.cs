@@ -11,8 +11,10 @@ public static class RequestLog
     public const string Template =
         "{ClientIp} {RequestMethod} {RequestPath} -> {Service}/{Server} {StatusCode} in {Elapsed:0.0} ms, {BytesIn} B in, {BytesOut} B out";
 
-    public static void Configure(RequestLoggingOptions options)
+    public static void Configure(RequestLoggingOptions options, Serilog.ILogger logger)
     {
+        // Without it the middleware writes through the static Log.Logger.
+        options.Logger = logger;
         options.MessageTemplate = Template;
         options.EnrichDiagnosticContext = Enrich;
         options.GetLevel = Level;

@@ -127,11 +127,13 @@ public sealed class ForwardingTests : TwoCasServersTest
 
     private static async Task<LogEntry> RequestLogLine(RunningProxy proxy, string path)
     {
-        LogEntry? line = null;
+        // Every event logged during a request carries its RequestPath (from the request's scope); the request
+        // log line is the one with the outcome.
+        List<LogEntry> lines = [];
         await Eventually.TrueAsync(
-            () => (line = proxy.Logs.Entries.SingleOrDefault(e => Equals(e.Properties.GetValueOrDefault("RequestPath"), path))) is not null,
+            () => (lines = [.. proxy.Logs.Entries.Where(e => Equals(e.Properties.GetValueOrDefault("RequestPath"), path) && e.Properties.ContainsKey("Elapsed"))]).Count > 0,
             $"the request log line for {path} is written");
-        return line!;
+        return Assert.Single(lines);
     }
 
     private static int ClosedPort()
