@@ -6,19 +6,21 @@ public static class ExchangeVirtualDirectories
     private const long Unlimited = 0;
     private const long MiB = 1024 * 1024;
 
+    // Windows auth: Outlook Anywhere, MAPI, EWS, OAB and Autodiscover use NTLM or Negotiate; remote PowerShell
+    // uses Kerberos with message encryption bound to the connection. OWA and ECP use forms, ActiveSync Basic or OAuth.
     // Timeouts follow Microsoft's rule that Exchange keeps the shortest idle timeout in the chain:
     // ActiveSync Ping heartbeats last up to 3,540 s, Outlook Anywhere, MAPI and EWS streaming up to 30 min.
     public static IReadOnlyList<VirtualDirectory> All { get; } =
     [
-        new("owa", "/owa", 150 * MiB, TimeSpan.FromMinutes(15)),
-        new("ecp", "/ecp", 30 * MiB, TimeSpan.FromSeconds(100)),
-        new("ews", "/EWS", Unlimited, TimeSpan.FromMinutes(40)),
-        new("activesync", "/Microsoft-Server-ActiveSync", Unlimited, TimeSpan.FromMinutes(60)),
-        new("rpc", "/rpc", Unlimited, TimeSpan.FromMinutes(40)),
-        new("mapi", "/mapi", Unlimited, TimeSpan.FromMinutes(40)),
-        new("oab", "/OAB", 30 * MiB, TimeSpan.FromSeconds(100)),
-        new("autodiscover", "/Autodiscover", 30 * MiB, TimeSpan.FromSeconds(100)),
-        new("powershell", "/PowerShell", 150 * MiB, TimeSpan.FromMinutes(15)),
+        new("owa", "/owa", 150 * MiB, TimeSpan.FromMinutes(15), WindowsAuth: false),
+        new("ecp", "/ecp", 30 * MiB, TimeSpan.FromSeconds(100), WindowsAuth: false),
+        new("ews", "/EWS", Unlimited, TimeSpan.FromMinutes(40), WindowsAuth: true),
+        new("activesync", "/Microsoft-Server-ActiveSync", Unlimited, TimeSpan.FromMinutes(60), WindowsAuth: false),
+        new("rpc", "/rpc", Unlimited, TimeSpan.FromMinutes(40), WindowsAuth: true),
+        new("mapi", "/mapi", Unlimited, TimeSpan.FromMinutes(40), WindowsAuth: true),
+        new("oab", "/OAB", 30 * MiB, TimeSpan.FromSeconds(100), WindowsAuth: true),
+        new("autodiscover", "/Autodiscover", 30 * MiB, TimeSpan.FromSeconds(100), WindowsAuth: true),
+        new("powershell", "/PowerShell", 150 * MiB, TimeSpan.FromMinutes(15), WindowsAuth: true),
     ];
 
     public static VirtualDirectory? Find(string serviceName) =>
@@ -26,4 +28,4 @@ public static class ExchangeVirtualDirectories
 }
 
 /// <param name="MaxRequestBodySize">Bytes; 0 is no limit.</param>
-public sealed record VirtualDirectory(string Name, string Path, long MaxRequestBodySize, TimeSpan ActivityTimeout);
+public sealed record VirtualDirectory(string Name, string Path, long MaxRequestBodySize, TimeSpan ActivityTimeout, bool WindowsAuth);

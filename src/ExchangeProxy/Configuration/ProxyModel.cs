@@ -11,6 +11,7 @@ public sealed record ProxyModel(
 public sealed record BackendServer(string Name, Uri Address, int Weight);
 
 /// <param name="MaxRequestBodySize">Bytes, or null for no limit.</param>
+/// <param name="WindowsAuth">NTLM/Negotiate challenges pin the client connection (see WindowsAuth/).</param>
 public sealed record ExchangeService(
     string Name,
     string Path,
@@ -19,4 +20,5 @@ public sealed record ExchangeService(
     TimeSpan ActivityTimeout,
     TimeSpan ConnectTimeout,
     long? MaxRequestBodySize,
-    bool AcceptAnyServerCertificate);
+    bool AcceptAnyServerCertificate,
+    bool WindowsAuth);

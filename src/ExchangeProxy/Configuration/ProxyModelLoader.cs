@@ -236,7 +236,8 @@ public static partial class ProxyModelLoader
             activity,
             connect,
             maxBody == 0 ? null : maxBody,
-            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate);
+            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate,
+            configured.WindowsAuth ?? vdir?.WindowsAuth ?? false);
     }
 
     private static void RequirePositive(TimeSpan value, string key, List<ConfigError> errors)

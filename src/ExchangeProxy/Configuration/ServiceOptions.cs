@@ -26,4 +26,10 @@ public sealed class ServiceOptions
     public long? MaxRequestBodySize { get; set; }
 
     public bool? AcceptAnyServerCertificate { get; set; }
+
+    /// <summary>
+    /// Whether clients of this service sign in with NTLM or Negotiate (Kerberos): connection-bound schemes that
+    /// need each client connection pinned to its own server connection. On by default where Exchange uses them.
+    /// </summary>
+    public bool? WindowsAuth { get; set; }
 }

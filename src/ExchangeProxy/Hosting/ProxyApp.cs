@@ -4,6 +4,7 @@ using ExchangeProxy.Configuration;
 using ExchangeProxy.Demo;
 using ExchangeProxy.Health;
 using ExchangeProxy.Http;
+using ExchangeProxy.WindowsAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
@@ -28,6 +29,7 @@ public static partial class ProxyApp
         });
         var file = ReadConfiguration(builder, commandLine);
         ProxyLogging.Configure(builder);
+        WindowsAuthSetup.TrackClientConnections(builder.WebHost);
         configure?.Invoke(builder);
 
         var time = TimeProvider.System;
@@ -136,7 +138,8 @@ public static partial class ProxyApp
         services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .ConfigureHttpClient(BackendConnections.Configure);
+            .AddBackendHttpClients()
+            .AddWindowsAuthPinning();
         services.AddProxyHealthChecks();
         // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in
         // memory rather than writing a key ring into a read-only container.
@@ -156,6 +159,7 @@ public static partial class ProxyApp
             proxy.Use(TransferCounts.Track);
             proxy.Use(ServiceLimits.Apply);
             proxy.Use(ProxyErrors.WriteReason);
+            proxy.UseWindowsAuthPinning();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

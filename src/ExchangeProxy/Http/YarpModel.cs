@@ -14,6 +14,9 @@ public static class YarpModel
     public const string ServiceMetadata = "ExchangeProxy.Service";
     public const string ConnectTimeoutMetadata = "ExchangeProxy.ConnectTimeout";
 
+    /// <summary>Route metadata: "true" where clients sign in with NTLM or Negotiate (custom routes may set it too).</summary>
+    public const string WindowsAuthMetadata = "ExchangeProxy.WindowsAuth";
+
     public static string IdOf(ExchangeService service) => "exchange-" + service.Name;
 
     public static RouteConfig Route(ExchangeService service) =>
@@ -24,12 +27,21 @@ public static class YarpModel
             // Routing matches case-insensitively, and the catch-all also matches the bare prefix (/owa).
             Match = new RouteMatch { Path = service.Path + "/{**remainder}" },
             MaxRequestBodySize = service.MaxRequestBodySize ?? -1,
-            Metadata = new Dictionary<string, string> { [ServiceMetadata] = service.Name },
+            Metadata = new Dictionary<string, string>
+            {
+                [ServiceMetadata] = service.Name,
+                [WindowsAuthMetadata] = service.WindowsAuth ? "true" : "false",
+            },
         }
         // Exchange builds redirects and URLs from the Host the client used.
         .WithTransformUseOriginalHostHeader(useOriginal: true)
         // Set, never append: X-Forwarded-For carries the client as the proxy trusts it (see TrustedForwardedHeaders).
         .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set);
+
+    public static bool IsWindowsAuth(RouteConfig route) =>
+        route.Metadata is { } metadata
+        && metadata.TryGetValue(WindowsAuthMetadata, out var value)
+        && bool.TryParse(value, out var on) && on;
 
     public static ClusterConfig Cluster(ExchangeService service) =>
         new()

@@ -41,6 +41,19 @@ public class ProxyModelLoaderTests
     }
 
     [Fact]
+    public void Windows_auth_is_expected_where_exchange_uses_it_and_can_be_switched_per_service()
+    {
+        const string Services = """
+            "Services": { "owa": { "WindowsAuth": true }, "ews": { "WindowsAuth": false }, "legacy": { "Path": "/legacy" } }
+            """;
+        var services = Load(TwoServers + ", " + Services).Model!.Services.ToDictionary(s => s.Name);
+
+        Assert.Equal(["autodiscover", "mapi", "oab", "owa", "powershell", "rpc"],
+            services.Values.Where(s => s.WindowsAuth).Select(s => s.Name).Order());
+        Assert.False(services["legacy"].WindowsAuth);
+    }
+
+    [Fact]
     public void Long_lived_services_have_no_body_limit_and_long_timeouts()
     {
         var services = Load(TwoServers).Model!.Services.ToDictionary(s => s.Name);

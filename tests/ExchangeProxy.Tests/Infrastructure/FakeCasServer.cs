@@ -11,7 +11,8 @@ namespace ExchangeProxy.Tests.Infrastructure;
 /// <summary>
 /// A stand-in for one Exchange CAS server: real Kestrel with HTTPS on loopback, every virtual directory with
 /// its healthcheck.htm, and an echo of what arrived (headers, body size) so tests see what the proxy sent.
-/// <c>?delayMs=N</c> answers after N ms; RPC_IN_DATA bodies are counted as they stream in.
+/// <c>?delayMs=N</c> answers after N ms; RPC_IN_DATA bodies are counted as they stream in. Started with
+/// Windows auth, the virtual directories that use it ask for a connection-bound sign-in (see <see cref="FakeWindowsAuth"/>).
 /// </summary>
 public sealed class FakeCasServer : IAsyncDisposable
 {
@@ -19,11 +20,15 @@ public sealed class FakeCasServer : IAsyncDisposable
     private long _streamedBytes;
     private int _inFlight;
 
-    private FakeCasServer(string name, WebApplication app)
+    private FakeCasServer(string name, WebApplication app, FakeWindowsAuth? windowsAuth)
     {
         Name = name;
         _app = app;
+        WindowsAuth = windowsAuth;
     }
+
+    /// <summary>The connection-bound sign-in on the Windows auth virtual directories, when started with it.</summary>
+    public FakeWindowsAuth? WindowsAuth { get; }
 
     public string Name { get; }
 
@@ -37,8 +42,9 @@ public sealed class FakeCasServer : IAsyncDisposable
     /// <summary>Requests being answered right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    public static async Task<FakeCasServer> StartAsync(string name)
+    public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false)
     {
+        var auth = windowsAuth ? new FakeWindowsAuth() : null;
         var builder = WebApplication.CreateSlimBuilder();
         // Not the operator's appsettings.json in the working directory: its listeners are the proxy's.
         builder.Configuration.Sources.Clear();
@@ -49,12 +55,13 @@ public sealed class FakeCasServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
+                auth?.Track(listen);
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(certificate);
             });
         });
         var app = builder.Build();
-        var server = new FakeCasServer(name, app);
+        var server = new FakeCasServer(name, app, auth);
         server.Map(app);
         await app.StartAsync();
         server.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -66,6 +73,10 @@ public sealed class FakeCasServer : IAsyncDisposable
         foreach (var vdir in ExchangeVirtualDirectories.All)
         {
             app.MapGet(vdir.Path + "/healthcheck.htm", () => Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
+            if (WindowsAuth is { } auth && vdir.WindowsAuth)
+            {
+                app.Map(vdir.Path + "/{**path}", (HttpContext context) => auth.HandleAsync(context, Name));
+            }
         }
 
         app.Map("/{**path}", Echo);

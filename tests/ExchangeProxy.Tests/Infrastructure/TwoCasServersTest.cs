@@ -9,10 +9,13 @@ public abstract class TwoCasServersTest : IAsyncLifetime
 
     protected FakeCasServer Exchange2 { get; private set; } = null!;
 
+    /// <summary>Whether the fakes ask for a connection-bound sign-in on the Windows auth virtual directories.</summary>
+    protected virtual bool WindowsAuth => false;
+
     public async Task InitializeAsync()
     {
-        Exchange1 = await FakeCasServer.StartAsync("exchange1");
-        Exchange2 = await FakeCasServer.StartAsync("exchange2");
+        Exchange1 = await FakeCasServer.StartAsync("exchange1", WindowsAuth);
+        Exchange2 = await FakeCasServer.StartAsync("exchange2", WindowsAuth);
     }
 
     public async Task DisposeAsync()

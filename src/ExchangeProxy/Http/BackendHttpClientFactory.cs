@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace ExchangeProxy.Http;
+
+/// <summary>
+/// The connections to the CAS servers: YARP's pooled client per cluster, with the settings YARP's cluster config
+/// has no key for, and the dedicated single-connection clients that Windows auth pinning needs.
+/// </summary>
+public sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+{
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        if (context.NewMetadata is { } metadata
+            && metadata.TryGetValue(YarpModel.ConnectTimeoutMetadata, out var text)
+            && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var timeout))
+        {
+            handler.ConnectTimeout = timeout;
+        }
+    }
+
+    /// <summary>
+    /// A client that holds at most one connection, for one client connection only: configured like the
+    /// cluster's pooled client, but never idles out, and tells <paramref name="events"/> of each new connection
+    /// and each response so a lost connection can be noticed.
+    /// </summary>
+    public HttpMessageInvoker CreateDedicatedClient(string clusterId, ClusterConfig cluster, IDedicatedConnectionEvents events)
+    {
+        // The same starting point as ForwarderHttpClientFactory.CreateClient, which offers no way to reach its handler.
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        };
+        ConfigureHandler(new ForwarderHttpClientContext
+        {
+            ClusterId = clusterId,
+            OldConfig = HttpClientConfig.Empty,
+            OldMetadata = null,
+            OldClient = null,
+            NewConfig = cluster.HttpClient ?? HttpClientConfig.Empty,
+            NewMetadata = cluster.Metadata,
+        }, handler);
+
+        // HTTP/1.1 and one connection: requests queue behind each other, as they do on the client connection.
+        handler.MaxConnectionsPerServer = 1;
+        // It lives exactly as long as the client connection it serves.
+        handler.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
+        handler.PooledConnectionLifetime = Timeout.InfiniteTimeSpan;
+        handler.ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            events.Connected();
+            return new NetworkStream(socket, ownsSocket: true);
+        };
+        return new HttpMessageInvoker(new DedicatedConnectionHandler(handler, events), disposeHandler: true);
+    }
+
+    private sealed class DedicatedConnectionHandler(HttpMessageHandler inner, IDedicatedConnectionEvents events) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            events.Answered(response);
+            return response;
+        }
+    }
+}
+
+/// <summary>What a dedicated backend connection reports to its owner.</summary>
+public interface IDedicatedConnectionEvents
+{
+    /// <summary>A TCP connection to the server was opened (the first, or a replacement for a lost one).</summary>
+    void Connected();
+
+    /// <summary>Response headers arrived, before they are copied to the client.</summary>
+    void Answered(HttpResponseMessage response);
+}
+
+public static class BackendHttpClients
+{
+    /// <summary>Puts <see cref="BackendHttpClientFactory"/> in place of YARP's client factory.</summary>
+    public static IReverseProxyBuilder AddBackendHttpClients(this IReverseProxyBuilder proxy)
+    {
+        proxy.Services.AddSingleton<BackendHttpClientFactory>();
+        proxy.Services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory>(
+            sp => sp.GetRequiredService<BackendHttpClientFactory>()));
+        return proxy;
+    }
+}
