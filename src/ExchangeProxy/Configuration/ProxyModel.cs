@@ -1,4 +1,5 @@
 using System.Net;
+using ExchangeProxy.Balancing;
 
 namespace ExchangeProxy.Configuration;
 
@@ -6,11 +7,13 @@ namespace ExchangeProxy.Configuration;
 public sealed record ProxyModel(
     IReadOnlyList<BackendServer> Servers,
     IReadOnlyList<ExchangeService> Services,
-    IReadOnlyList<IPNetwork> TrustedProxies);
+    IReadOnlyList<IPNetwork> TrustedProxies,
+    StickStoreSettings? Redis);
 
 public sealed record BackendServer(string Name, Uri Address, int Weight);
 
 /// <param name="MaxRequestBodySize">Bytes, or null for no limit.</param>
+/// <param name="Affinity">The stick table that keeps a client on one server, or null for none.</param>
 /// <param name="WindowsAuth">NTLM/Negotiate challenges pin the client connection (see WindowsAuth/).</param>
 public sealed record ExchangeService(
     string Name,
@@ -21,4 +24,5 @@ public sealed record ExchangeService(
     TimeSpan ConnectTimeout,
     long? MaxRequestBodySize,
     bool AcceptAnyServerCertificate,
-    bool WindowsAuth);
+    bool WindowsAuth,
+    StickTableSettings? Affinity);

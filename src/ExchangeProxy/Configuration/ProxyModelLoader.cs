@@ -43,6 +43,7 @@ public static partial class ProxyModelLoader
         var servers = ResolveServers(options.Servers, errors);
         var services = ResolveServices(options, servers, errors);
         var trusted = ResolveTrustedProxies(options.TrustedProxies, errors);
+        var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
 
         if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0)
         {
@@ -52,7 +53,7 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted, redis));
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)
@@ -162,6 +163,7 @@ public static partial class ProxyModelLoader
             services.Add(service);
         }
 
+        AffinityResolution.CheckSharedTables(services, errors);
         return services;
     }
 
@@ -223,6 +225,8 @@ public static partial class ProxyModelLoader
             errors.Add(new ConfigError($"{key}:MaxRequestBodySize", $"{maxBody} is negative; 0 means no limit"));
         }
 
+        var affinity = AffinityResolution.Resolve(name, configured.Affinity, key, errors);
+
         if (errors.Count > errorCount)
         {
             return null;
@@ -237,7 +241,8 @@ public static partial class ProxyModelLoader
             connect,
             maxBody == 0 ? null : maxBody,
             configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate,
-            configured.WindowsAuth ?? vdir?.WindowsAuth ?? false);
+            configured.WindowsAuth ?? vdir?.WindowsAuth ?? false,
+            affinity);
     }
 
     private static void RequirePositive(TimeSpan value, string key, List<ConfigError> errors)

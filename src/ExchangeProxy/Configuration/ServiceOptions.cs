@@ -32,4 +32,7 @@ public sealed class ServiceOptions
     /// need each client connection pinned to its own server connection. On by default where Exchange uses them.
     /// </summary>
     public bool? WindowsAuth { get; set; }
+
+    /// <summary>Client-IP affinity; none unless set.</summary>
+    public AffinityOptions? Affinity { get; set; }
 }

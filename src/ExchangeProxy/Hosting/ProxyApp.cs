@@ -6,9 +6,11 @@ using ExchangeProxy.Health;
 using ExchangeProxy.Http;
 using ExchangeProxy.WindowsAuth;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.SessionAffinity;
 
 namespace ExchangeProxy.Hosting;
 
@@ -32,6 +34,7 @@ public static partial class ProxyApp
         WindowsAuthSetup.TrackClientConnections(builder.WebHost);
         configure?.Invoke(builder);
 
+        // Certificates and the demo's servers live in real time; the proxy's clock can be replaced (tests do).
         var time = TimeProvider.System;
         DemoCasServers? demo = null;
         if (commandLine.Demo)
@@ -47,7 +50,7 @@ public static partial class ProxyApp
                 throw new ConfigurationRejectedException(commandLine.ConfigPath, check.Errors);
             }
 
-            var app = Compose(builder, check.Model, time, demo);
+            var app = Compose(builder, check.Model, demo);
             file.ReloadRejected += app.Services.GetRequiredService<ProxyModelStore>().RejectUnreadableFile;
             var paths = string.Join(", ", check.Model.Services.Select(s => s.Path));
             LogConfiguration(app.Logger, commandLine.ConfigPath, check.Model.Servers.Count, paths);
@@ -125,17 +128,24 @@ public static partial class ProxyApp
         return demo;
     }
 
-    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, TimeProvider time, DemoCasServers? demo)
+    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, DemoCasServers? demo)
     {
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         var services = builder.Services;
-        services.AddSingleton(time);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ProxyModelStore(
-            model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), time));
+            model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
         services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
+        services.AddSingleton<ISessionAffinityPolicy, ClientIpAffinityPolicy>();
+        if (model.Redis is { } redis)
+        {
+            services.AddSingleton<IStickStore>(sp => RedisStickStore.Connect(redis, sp.GetRequiredService<ILogger<RedisStickStore>>()));
+        }
+
+        services.AddSingleton<StickTables>();
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddBackendHttpClients()

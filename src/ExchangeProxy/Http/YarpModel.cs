@@ -4,6 +4,8 @@ using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.SessionAffinity;
 using Yarp.ReverseProxy.Transforms;
 
 namespace ExchangeProxy.Http;
@@ -59,6 +61,22 @@ public static class YarpModel
                 },
                 StringComparer.OrdinalIgnoreCase),
             HttpClient = new HttpClientConfig { DangerousAcceptAnyServerCertificate = service.AcceptAnyServerCertificate },
+            SessionAffinity = service.Affinity is { } table
+                ? new SessionAffinityConfig
+                {
+                    Enabled = true,
+                    Policy = ClientIpAffinityPolicy.PolicyName,
+                    // HAProxy's option redispatch: a client whose server is out is balanced afresh.
+                    FailurePolicy = SessionAffinityConstants.FailurePolicies.Redistribute,
+                    AffinityKeyName = table.Name,
+                }
+                : null,
+            // Transport failures take a server out for a while; and health verdicts narrow the servers requests go to.
+            HealthCheck = new HealthCheckConfig
+            {
+                Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate },
+                AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyAndUnknown,
+            },
             HttpRequest = new ForwarderRequestConfig
             {
                 ActivityTimeout = service.ActivityTimeout,

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using ExchangeProxy.Hosting;
 
 namespace ExchangeProxy.WindowsAuth;
 
 /// <summary>Every pinned client connection: counted for the stats page and metrics, closed when its server goes down.</summary>
 public sealed partial class PinnedConnections
 {
-    public const string MeterName = "ExchangeProxy";
     public const string InstrumentName = "exchangeproxy.windows_auth.pinned_connections";
 
     private readonly ConcurrentDictionary<PinnedBackend, byte> _pins = new();
@@ -16,7 +16,7 @@ public sealed partial class PinnedConnections
     {
         _logger = logger;
         // The factory owns the meter and disposes it with the host.
-        meters.Create(MeterName).CreateObservableUpDownCounter(InstrumentName, Observe, unit: "{connection}",
+        meters.Create(ProxyMetrics.MeterName).CreateObservableUpDownCounter(InstrumentName, Observe, unit: "{connection}",
             description: "Client connections pinned to their own server connection for NTLM or Negotiate");
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using ExchangeProxy.Hosting;
 using ExchangeProxy.Tests.Infrastructure;
 using ExchangeProxy.WindowsAuth;
 using Yarp.ReverseProxy;
@@ -303,7 +304,7 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == PinnedConnections.MeterName && instrument.Name == PinnedConnections.InstrumentName
+                if (instrument.Meter.Name == ProxyMetrics.MeterName && instrument.Name == PinnedConnections.InstrumentName
                     && instrument.Meter.Scope == meters)
                 {
                     listener.EnableMeasurementEvents(instrument);

@@ -1,0 +1,105 @@
+using System.Diagnostics.Metrics;
+using ExchangeProxy.Configuration;
+using ExchangeProxy.Hosting;
+
+namespace ExchangeProxy.Balancing;
+
+/// <summary>
+/// Every stick table, by name, following the configuration: a table whose settings did not change keeps its
+/// entries across a reload. The optional store shares entries between proxy instances. Table sizes and
+/// hit/miss/redispatch counts are published as metrics.
+/// </summary>
+public sealed partial class StickTables
+{
+    private readonly TimeProvider _time;
+    private readonly IStickStore? _store;
+    private readonly ILogger<StickTables> _logger;
+    private volatile Dictionary<string, StickTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+
+    public StickTables(ProxyModelStore models, TimeProvider time, IMeterFactory meters, ILogger<StickTables> logger, IStickStore? store = null)
+    {
+        _time = time;
+        _store = store;
+        _logger = logger;
+        Apply(models.Current);
+        Microsoft.Extensions.Primitives.ChangeToken.OnChange(() => models.ChangeToken, () => Apply(models.Current));
+        Publish(meters.Create(ProxyMetrics.MeterName));
+    }
+
+    public IStickStore? Store => _store;
+
+    public IReadOnlyCollection<StickTable> All => _tables.Values;
+
+    public StickTable? Find(string name) => _tables.GetValueOrDefault(name);
+
+    /// <summary>The client's server: from the local table, else from the store (which then fills the local table).</summary>
+    public async ValueTask<string?> FindServerAsync(StickTable table, ClientKey key, CancellationToken cancellationToken)
+    {
+        if (table.TryGet(key, out var server))
+        {
+            return server;
+        }
+
+        if (_store is null || await _store.FindAsync(table.Name, key, cancellationToken) is not { } remote)
+        {
+            return null;
+        }
+
+        table.Learn(key, remote);
+        return remote;
+    }
+
+    public void Stick(StickTable table, ClientKey key, string server)
+    {
+        if (table.Stick(key, server))
+        {
+            _store?.Announce(table.Name, key, server, table.Settings.Expire);
+        }
+    }
+
+    private void Apply(ProxyModel model)
+    {
+        var current = _tables;
+        var next = new Dictionary<string, StickTable>(StringComparer.OrdinalIgnoreCase);
+        foreach (var settings in model.Services.Select(s => s.Affinity).OfType<StickTableSettings>())
+        {
+            if (next.ContainsKey(settings.Name))
+            {
+                continue;
+            }
+
+            if (current.TryGetValue(settings.Name, out var kept) && kept.Settings == settings)
+            {
+                next[settings.Name] = kept;
+            }
+            else
+            {
+                next[settings.Name] = new StickTable(settings, _time);
+                LogTable(_logger, settings.Name, settings.Size, settings.Expire);
+            }
+        }
+
+        _tables = next;
+    }
+
+    private void Publish(Meter meter)
+    {
+        meter.CreateObservableUpDownCounter("exchangeproxy.stick_table.entries",
+            () => All.Select(t => new Measurement<int>(t.Count, Tag(t))), unit: "{entry}",
+            description: "Clients remembered by each stick table");
+        meter.CreateObservableCounter("exchangeproxy.stick_table.lookups",
+            () => All.SelectMany(t => new[]
+            {
+                new Measurement<long>(t.Counters.Hits, Tag(t), new("result", "hit")),
+                new Measurement<long>(t.Counters.Misses, Tag(t), new("result", "miss")),
+            }), unit: "{lookup}", description: "Stick table lookups, by result");
+        meter.CreateObservableCounter("exchangeproxy.stick_table.redispatches",
+            () => All.Select(t => new Measurement<long>(t.Counters.Redispatches, Tag(t))), unit: "{client}",
+            description: "Clients sent to another server because theirs was down or out of service");
+    }
+
+    private static KeyValuePair<string, object?> Tag(StickTable table) => new("table", table.Name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stick table {Table}: up to {Size} clients, each for {Expire} after its last request")]
+    private static partial void LogTable(ILogger logger, string table, int size, TimeSpan expire);
+}

@@ -1,0 +1,108 @@
+using ExchangeProxy.Balancing;
+using StackExchange.Redis;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>Resolves the affinity of each service into its stick table, and the optional Redis that shares them.</summary>
+public static class AffinityResolution
+{
+    public static StickTableSettings? Resolve(string service, AffinityOptions? configured, string key, List<ConfigError> errors)
+    {
+        if (configured is null || (configured.Mode ?? AffinityMode.ClientIp) == AffinityMode.None)
+        {
+            return null;
+        }
+
+        key += ":Affinity";
+        var errorCount = errors.Count;
+        var table = configured.Table?.Trim() ?? service;
+        if (table.Length == 0 || !table.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        {
+            errors.Add(new ConfigError($"{key}:Table", $"'{configured.Table}' is not a table name (letters, digits, '.', '-', '_')"));
+        }
+
+        var size = configured.Size ?? StickTableSettings.DefaultSize;
+        if (size is < 1 or > StickTableSettings.MaxSize)
+        {
+            errors.Add(new ConfigError($"{key}:Size", $"{size} is outside 1..{StickTableSettings.MaxSize}"));
+        }
+
+        var expire = configured.Expire ?? StickTableSettings.DefaultExpire;
+        if (expire <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError($"{key}:Expire", $"{expire} is not a positive duration (hh:mm:ss)"));
+        }
+
+        var ipv4 = configured.IPv4Prefix ?? 32;
+        if (ipv4 is < 0 or > 32)
+        {
+            errors.Add(new ConfigError($"{key}:IPv4Prefix", $"{ipv4} is outside 0..32"));
+        }
+
+        var ipv6 = configured.IPv6Prefix ?? 128;
+        if (ipv6 is < 0 or > 128)
+        {
+            errors.Add(new ConfigError($"{key}:IPv6Prefix", $"{ipv6} is outside 0..128"));
+        }
+
+        return errors.Count > errorCount ? null : new StickTableSettings(table, size, expire, ipv4, ipv6);
+    }
+
+    /// <summary>Services that share a table must agree on what the table is.</summary>
+    public static void CheckSharedTables(IEnumerable<ExchangeService> services, List<ConfigError> errors)
+    {
+        var first = new Dictionary<string, ExchangeService>(StringComparer.OrdinalIgnoreCase);
+        foreach (var service in services)
+        {
+            if (service.Affinity is not { } table)
+            {
+                continue;
+            }
+
+            if (!first.TryGetValue(table.Name, out var owner))
+            {
+                first[table.Name] = service;
+            }
+            else if (owner.Affinity! with { Name = table.Name } != table)
+            {
+                errors.Add(new ConfigError($"{ExchangeProxyOptions.SectionName}:Services:{service.Name}:Affinity",
+                    $"table '{table.Name}' is also used by service '{owner.Name}' with other settings "
+                    + $"(Size {owner.Affinity.Size}, Expire {owner.Affinity.Expire}, prefixes /{owner.Affinity.IPv4Prefix} /{owner.Affinity.IPv6Prefix}); "
+                    + "services sharing a table must set the same Size, Expire and prefixes"));
+            }
+        }
+    }
+
+    public static StickStoreSettings? ResolveRedis(RedisOptions? configured, List<ConfigError> errors)
+    {
+        if (configured is null || string.IsNullOrWhiteSpace(configured.Configuration))
+        {
+            return null;
+        }
+
+        var key = $"{ExchangeProxyOptions.SectionName}:Redis";
+        var errorCount = errors.Count;
+        try
+        {
+            ConfigurationOptions.Parse(configured.Configuration);
+        }
+        catch (ArgumentException e)
+        {
+            errors.Add(new ConfigError($"{key}:Configuration", $"not a StackExchange.Redis configuration string: {e.Message}"));
+        }
+
+        var prefix = configured.KeyPrefix ?? StickStoreSettings.DefaultKeyPrefix;
+        if (prefix.Length == 0 || prefix.Any(char.IsWhiteSpace))
+        {
+            errors.Add(new ConfigError($"{key}:KeyPrefix", $"'{prefix}' is empty or has spaces"));
+        }
+
+        var timeout = configured.Timeout ?? StickStoreSettings.DefaultTimeout;
+        if (timeout <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError($"{key}:Timeout", $"{timeout} is not a positive duration (hh:mm:ss)"));
+        }
+
+        return errors.Count > errorCount ? null : new StickStoreSettings(configured.Configuration, prefix, timeout);
+    }
+}
