@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The test command: installs the Debian tools the tests drive (curl, as a real client), then runs
-# every test. A missing tool fails here, loudly, rather than skipping a test.
+# The test command: installs the Debian tools the tests drive (curl, as a real client; redis-server, the
+# shared stick table store), then runs every test. A missing tool fails here, loudly, rather than
+# skipping a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v curl >/dev/null || need+=(curl)
+command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

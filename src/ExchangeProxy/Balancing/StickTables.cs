@@ -15,15 +15,21 @@ public sealed partial class StickTables
     private readonly IStickStore? _store;
     private readonly ILogger<StickTables> _logger;
     private volatile Dictionary<string, StickTable> _tables = new(StringComparer.OrdinalIgnoreCase);
+    private ProxyModel? _first;
 
-    public StickTables(ProxyModelStore models, TimeProvider time, IMeterFactory meters, ILogger<StickTables> logger, IStickStore? store = null)
+    public StickTables(TimeProvider time, IMeterFactory meters, ILogger<StickTables> logger, IStickStore? store = null)
     {
         _time = time;
         _store = store;
         _logger = logger;
+        Publish(meters.Create(ProxyMetrics.MeterName));
+    }
+
+    /// <summary>Builds the tables of the current configuration, and rebuilds them on each accepted reload.</summary>
+    public void Follow(ProxyModelStore models)
+    {
         Apply(models.Current);
         Microsoft.Extensions.Primitives.ChangeToken.OnChange(() => models.ChangeToken, () => Apply(models.Current));
-        Publish(meters.Create(ProxyMetrics.MeterName));
     }
 
     public IStickStore? Store => _store;
@@ -57,8 +63,14 @@ public sealed partial class StickTables
         }
     }
 
-    private void Apply(ProxyModel model)
+    public void Apply(ProxyModel model)
     {
+        _first ??= model;
+        if (model.Redis != _first.Redis)
+        {
+            LogRedisNeedsRestart(_logger);
+        }
+
         var current = _tables;
         var next = new Dictionary<string, StickTable>(StringComparer.OrdinalIgnoreCase);
         foreach (var settings in model.Services.Select(s => s.Affinity).OfType<StickTableSettings>())
@@ -99,6 +111,9 @@ public sealed partial class StickTables
     }
 
     private static KeyValuePair<string, object?> Tag(StickTable table) => new("table", table.Name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ExchangeProxy:Redis differs from the settings the proxy started with; a Redis change takes effect at the next restart")]
+    private static partial void LogRedisNeedsRestart(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stick table {Table}: up to {Size} clients, each for {Expire} after its last request")]
     private static partial void LogTable(ILogger logger, string table, int size, TimeSpan expire);

@@ -35,8 +35,7 @@ public static class ConfigCheck
         var errors = new List<ConfigError>();
         var services = new ServiceCollection().AddLogging();
         services.AddReverseProxy().LoadFromConfig(configuration.GetSection("ReverseProxy"));
-        services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
+        services.AddBalancingPolicies();
         await using var provider = services.BuildServiceProvider();
         var validator = provider.GetRequiredService<IConfigValidator>();
 

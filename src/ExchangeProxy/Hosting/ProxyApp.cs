@@ -137,15 +137,12 @@ public static partial class ProxyApp
         services.AddSingleton(sp => new ProxyModelStore(
             model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
-        services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
-        services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
-        services.AddSingleton<ISessionAffinityPolicy, ClientIpAffinityPolicy>();
+        services.AddBalancingPolicies();
         if (model.Redis is { } redis)
         {
             services.AddSingleton<IStickStore>(sp => RedisStickStore.Connect(redis, sp.GetRequiredService<ILogger<RedisStickStore>>()));
         }
 
-        services.AddSingleton<StickTables>();
         services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddBackendHttpClients()
@@ -156,6 +153,7 @@ public static partial class ProxyApp
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
 
         var app = builder.Build();
+        app.Services.GetRequiredService<StickTables>().Follow(app.Services.GetRequiredService<ProxyModelStore>());
         if (demo is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());

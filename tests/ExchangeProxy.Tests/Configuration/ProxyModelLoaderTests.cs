@@ -1,4 +1,5 @@
 using System.Text;
+using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 
 namespace ExchangeProxy.Tests.Configuration;
@@ -51,6 +52,53 @@ public class ProxyModelLoaderTests
         Assert.Equal(["autodiscover", "mapi", "oab", "owa", "powershell", "rpc"],
             services.Values.Where(s => s.WindowsAuth).Select(s => s.Name).Order());
         Assert.False(services["legacy"].WindowsAuth);
+    }
+
+    [Fact]
+    public void Affinity_resolves_to_stick_tables_with_the_seed_defaults_and_shared_names()
+    {
+        const string Services = """
+            "Services": {
+              "owa": { "Affinity": { "Mode": "ClientIp", "Table": "web" } },
+              "ecp": { "Affinity": { "Table": "web" } },
+              "ews": { "Affinity": { "IPv4Prefix": 24, "IPv6Prefix": 64, "Size": 500, "Expire": "00:05:00" } },
+              "rpc": { "Affinity": { "Mode": "None" } }
+            },
+            "Redis": { "Configuration": "127.0.0.1:6379" }
+            """;
+        var model = Load(TwoServers + ", " + Services).Model!;
+        var services = model.Services.ToDictionary(s => s.Name);
+
+        Assert.Equal(new StickTableSettings("web", 20_000, TimeSpan.FromMinutes(15), 32, 128), services["owa"].Affinity);
+        Assert.Equal(services["owa"].Affinity, services["ecp"].Affinity);
+        Assert.Equal(new StickTableSettings("ews", 500, TimeSpan.FromMinutes(5), 24, 64), services["ews"].Affinity);
+        Assert.Null(services["rpc"].Affinity);
+        Assert.Null(services["mapi"].Affinity);
+        Assert.Equal(new StickStoreSettings("127.0.0.1:6379", "exchangeproxy", TimeSpan.FromMilliseconds(250)), model.Redis);
+    }
+
+    [Theory]
+    [InlineData("\"owa\": { \"Affinity\": { \"Size\": 0 } }", "ExchangeProxy:Services:owa:Affinity:Size", "outside 1..10000000")]
+    [InlineData("\"owa\": { \"Affinity\": { \"Expire\": \"-00:01:00\" } }", "ExchangeProxy:Services:owa:Affinity:Expire", "not a positive duration")]
+    [InlineData("\"owa\": { \"Affinity\": { \"IPv4Prefix\": 33 } }", "ExchangeProxy:Services:owa:Affinity:IPv4Prefix", "outside 0..32")]
+    [InlineData("\"owa\": { \"Affinity\": { \"Table\": \"web table\" } }", "ExchangeProxy:Services:owa:Affinity:Table", "not a table name")]
+    [InlineData("\"owa\": { \"Affinity\": { \"Mode\": \"Cookie\" } }", "ExchangeProxy:Services:owa:Affinity:Mode", "")]
+    [InlineData("\"owa\": { \"Affinity\": { \"Table\": \"web\" } }, \"ecp\": { \"Affinity\": { \"Table\": \"web\", \"Size\": 10 } }",
+        "ExchangeProxy:Services:ecp:Affinity", "table 'web' is also used by service 'owa' with other settings")]
+    public void Bad_affinity_settings_are_named_by_key(string services, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", \"Services\": { " + services + " }");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_redis_configuration_string_that_does_not_parse_is_refused()
+    {
+        var error = SingleError(TwoServers + ", \"Redis\": { \"Configuration\": \"127.0.0.1:6379,nonsense=1\" }");
+
+        Assert.Equal("ExchangeProxy:Redis:Configuration", error.Key);
     }
 
     [Fact]

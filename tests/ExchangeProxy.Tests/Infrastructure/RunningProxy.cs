@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -29,18 +30,31 @@ public sealed class RunningProxy : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<RunningProxy> StartAsync(ProxyConfig config, params string[] args)
+    public static Task<RunningProxy> StartAsync(ProxyConfig config, params string[] args) => StartAsync(config, time: null, args);
+
+    /// <summary>With <paramref name="time"/> as the proxy's clock (a FakeTimeProvider makes expiry testable).</summary>
+    public static async Task<RunningProxy> StartAsync(ProxyConfig config, TimeProvider? time, params string[] args)
     {
         var directory = Directory.CreateTempSubdirectory("exproxy-config-").FullName;
         var path = config.WriteTo(Path.Combine(directory, "appsettings.json"));
-        return await StartAsync(path, config.Certificate, args);
+        return await StartAsync(path, config.Certificate, time, args);
     }
 
-    public static async Task<RunningProxy> StartAsync(string configPath, TestCertificate certificate, params string[] args)
+    public static Task<RunningProxy> StartAsync(string configPath, TestCertificate certificate, params string[] args) =>
+        StartAsync(configPath, certificate, time: null, args);
+
+    private static async Task<RunningProxy> StartAsync(string configPath, TestCertificate certificate, TimeProvider? time, string[] args)
     {
         var logs = new LogCapture();
         var commandLine = ProxyCommandLine.Parse(["--config", configPath, .. args], _ => null);
-        var app = await ProxyApp.CreateAsync(commandLine, builder => builder.Logging.AddProvider(logs));
+        var app = await ProxyApp.CreateAsync(commandLine, builder =>
+        {
+            builder.Logging.AddProvider(logs);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
+        });
         await app.StartAsync();
         return new RunningProxy(app, configPath, logs, certificate.Certificate.GetCertHashString());
     }
@@ -65,6 +79,24 @@ public sealed class RunningProxy : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
     }
+
+    /// <summary>A client whose connections come from <paramref name="source"/> (any 127.x.y.z is this machine).</summary>
+    public HttpClient CreateClientFrom(IPAddress source) =>
+        CreateClient(configure: handler => handler.ConnectCallback = async (context, cancellationToken) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                socket.Bind(new IPEndPoint(source, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        });
 
     public async ValueTask DisposeAsync()
     {

@@ -1,12 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using ExchangeProxy.Hosting;
 using ExchangeProxy.Tests.Infrastructure;
 using ExchangeProxy.WindowsAuth;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Tests.WindowsAuth;
@@ -21,7 +17,8 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
     public async Task Twenty_clients_sign_in_at_once_and_each_keeps_its_own_server_connection()
     {
         await using var proxy = await RunningProxy.StartAsync(Config());
-        using var meter = PinnedGauge.Listen(proxy);
+        proxy.Services.GetRequiredService<PinnedConnections>();
+        using var meter = new MetricReader(proxy, PinnedConnections.InstrumentName);
 
         var clients = Users(proxy, 20);
 
@@ -31,8 +28,8 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
         Assert.Equal(20, outcomes.Select(o => (o.Server, o.Connection)).Distinct().Count());
         Assert.Equal(0, Exchange1.WindowsAuth!.Violations + Exchange2.WindowsAuth!.Violations);
         Assert.Equal(20, proxy.Services.GetRequiredService<PinnedConnections>().Count);
-        Assert.Equal(20, meter.Total());
-        Assert.Equal(10, meter.For("exchange1"));
+        Assert.Equal(20, meter.Read());
+        Assert.Equal(10, meter.Read("server=exchange1"));
         clients.ForEach(c => c.Dispose());
     }
 
@@ -134,7 +131,7 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
         var signedIn = await Task.WhenAll(clients.Select(c => c.SignInAsync(Ews)));
         Assert.Equal(3, signedIn.Count(s => s.Server == "exchange1"));
 
-        MarkDown(proxy, "exchange-ews", "exchange1");
+        HealthVerdicts.Set(proxy, "exchange-ews", "exchange1", DestinationHealth.Unhealthy);
 
         var pins = proxy.Services.GetRequiredService<PinnedConnections>();
         await Eventually.TrueAsync(() => Exchange1.WindowsAuth!.OpenSignInConnections == 0 && pins.Count == 3,
@@ -284,60 +281,5 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
         return (curl.Stdout.Trim(), curl.Stderr);
     }
 
-    private static void MarkDown(RunningProxy proxy, string clusterId, string destinationId)
-    {
-        var cluster = proxy.Services.GetRequiredService<IProxyStateLookup>().GetClusters().Single(c => c.ClusterId == clusterId);
-        var destination = cluster.Destinations[destinationId];
-        proxy.Services.GetRequiredService<IDestinationHealthUpdater>()
-            .SetActive(cluster, [new NewActiveDestinationHealth(destination, DestinationHealth.Unhealthy)]);
-    }
-
     private sealed record Outcome(string Server, int Connection, string? Failure);
-
-    /// <summary>Reads the pinned-connections instrument the way a metrics exporter does.</summary>
-    private sealed class PinnedGauge : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly Dictionary<string, int> _values = [];
-
-        private PinnedGauge(IMeterFactory meters)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == ProxyMetrics.MeterName && instrument.Name == PinnedConnections.InstrumentName
-                    && instrument.Meter.Scope == meters)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<int>((_, value, tags, _) => _values[(string)tags[0].Value!] = value);
-            _listener.Start();
-        }
-
-        public static PinnedGauge Listen(RunningProxy proxy)
-        {
-            proxy.Services.GetRequiredService<PinnedConnections>();
-            return new PinnedGauge(proxy.Services.GetRequiredService<IMeterFactory>());
-        }
-
-        public int Total()
-        {
-            Observe();
-            return _values.Values.Sum();
-        }
-
-        public int For(string server)
-        {
-            Observe();
-            return _values.GetValueOrDefault(server);
-        }
-
-        private void Observe()
-        {
-            _values.Clear();
-            _listener.RecordObservableInstruments();
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

@@ -1,0 +1,21 @@
+using ExchangeProxy.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.LoadBalancing;
+using Yarp.ReverseProxy.SessionAffinity;
+
+namespace ExchangeProxy.Balancing;
+
+/// <summary>The proxy's load balancing and affinity policies, for the proxy and for the configuration check alike.</summary>
+public static class BalancingPolicies
+{
+    public static IServiceCollection AddBalancingPolicies(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
+        services.AddSingleton<StickTables>();
+        services.AddSingleton<ISessionAffinityPolicy, ClientIpAffinityPolicy>();
+        return services;
+    }
+}
