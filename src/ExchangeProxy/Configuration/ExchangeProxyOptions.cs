@@ -17,6 +17,8 @@ public sealed class ExchangeProxyOptions
     /// <summary>Default for every service: accept any backend certificate (self-signed lab servers). Off unless written.</summary>
     public bool AcceptAnyServerCertificate { get; set; }
 
+    public AdminOptions Admin { get; set; } = new();
+
     /// <summary>Shares the stick tables between proxy instances; optional.</summary>
     public RedisOptions? Redis { get; set; }
 }

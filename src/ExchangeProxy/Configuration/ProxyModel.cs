@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeProxy.Balancing;
+using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Configuration;
 
@@ -8,7 +9,8 @@ public sealed record ProxyModel(
     IReadOnlyList<BackendServer> Servers,
     IReadOnlyList<ExchangeService> Services,
     IReadOnlyList<IPNetwork> TrustedProxies,
-    StickStoreSettings? Redis);
+    StickStoreSettings? Redis,
+    AdminSettings Admin);
 
 public sealed record BackendServer(string Name, Uri Address, int Weight);
 
@@ -25,4 +27,6 @@ public sealed record ExchangeService(
     long? MaxRequestBodySize,
     bool AcceptAnyServerCertificate,
     bool WindowsAuth,
-    StickTableSettings? Affinity);
+    StickTableSettings? Affinity,
+    CheckSettings Check,
+    WhenAllDown WhenAllDown);

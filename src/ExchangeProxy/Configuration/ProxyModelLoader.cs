@@ -44,6 +44,7 @@ public static partial class ProxyModelLoader
         var services = ResolveServices(options, servers, errors);
         var trusted = ResolveTrustedProxies(options.TrustedProxies, errors);
         var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
+        var admin = CheckResolution.ResolveAdmin(options.Admin, errors);
 
         if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0)
         {
@@ -53,7 +54,7 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted, redis));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted, redis, admin));
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)
@@ -226,6 +227,7 @@ public static partial class ProxyModelLoader
         }
 
         var affinity = AffinityResolution.Resolve(name, configured.Affinity, key, errors);
+        var check = CheckResolution.Resolve(path ?? "", configured.Check, key, errors);
 
         if (errors.Count > errorCount)
         {
@@ -242,7 +244,9 @@ public static partial class ProxyModelLoader
             maxBody == 0 ? null : maxBody,
             configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate,
             configured.WindowsAuth ?? vdir?.WindowsAuth ?? false,
-            affinity);
+            affinity,
+            check,
+            configured.WhenAllDown ?? WhenAllDown.Refuse);
     }
 
     private static void RequirePositive(TimeSpan value, string key, List<ConfigError> errors)

@@ -33,6 +33,12 @@ public sealed class ServiceOptions
     /// </summary>
     public bool? WindowsAuth { get; set; }
 
+    /// <summary>How the service's servers are probed; default an HTTPS GET of the service's healthcheck.htm.</summary>
+    public CheckOptions? Check { get; set; }
+
+    /// <summary>Refuse (503 at once, the default) or UseAll (panic mode) when no server of the service is up.</summary>
+    public WhenAllDown? WhenAllDown { get; set; }
+
     /// <summary>Client-IP affinity; none unless set.</summary>
     public AffinityOptions? Affinity { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using ExchangeProxy.Admin;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Demo;
@@ -50,7 +51,7 @@ public static partial class ProxyApp
                 throw new ConfigurationRejectedException(commandLine.ConfigPath, check.Errors);
             }
 
-            var app = Compose(builder, check.Model, demo);
+            var app = Compose(builder, check.Model, StateFile(check.Model, commandLine.ConfigPath), demo);
             file.ReloadRejected += app.Services.GetRequiredService<ProxyModelStore>().RejectUnreadableFile;
             var paths = string.Join(", ", check.Model.Services.Select(s => s.Path));
             LogConfiguration(app.Logger, commandLine.ConfigPath, check.Model.Servers.Count, paths);
@@ -128,9 +129,19 @@ public static partial class ProxyApp
         return demo;
     }
 
-    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, DemoCasServers? demo)
+    private static string StateFile(ProxyModel model, string configPath) =>
+        model.Admin.StateFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, AdminSettings.StateFileName);
+
+    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, string stateFile, DemoCasServers? demo)
     {
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            if (model.Admin.Url is { } admin)
+            {
+                AdminListener.Listen(kestrel, admin);
+            }
+        });
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
@@ -147,6 +158,10 @@ public static partial class ProxyApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddBackendHttpClients()
             .AddWindowsAuthPinning();
+        services.AddSingleton<HealthStates>();
+        services.AddSingleton<Probes>();
+        services.AddSingleton<ServiceReports>();
+        services.AddHostedService<HealthMonitor>();
         services.AddProxyHealthChecks();
         // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in
         // memory rather than writing a key ring into a read-only container.
@@ -154,6 +169,8 @@ public static partial class ProxyApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<StickTables>().Follow(app.Services.GetRequiredService<ProxyModelStore>());
+        app.Services.GetRequiredService<MaintenanceStates>().Open(stateFile);
+        ExchangeAvailableDestinations.FollowMaintenance(app.Services);
         if (demo is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -161,6 +178,7 @@ public static partial class ProxyApp
 
         app.UseMiddleware<TrustedForwardedHeaders>();
         app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
+        app.UseAdminListener();
         app.MapProxyHealth();
         app.MapReverseProxy(proxy =>
         {
@@ -169,6 +187,7 @@ public static partial class ProxyApp
             proxy.Use(ProxyErrors.WriteReason);
             proxy.UseWindowsAuthPinning();
             proxy.UseSessionAffinity();
+            proxy.UseMiddleware<DrainingServers>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });

@@ -26,7 +26,7 @@ public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinit
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
 
-        return Match(table, await tables.FindServerAsync(table, key, cancellationToken), destinations);
+        return Sticky(context, Match(table, await tables.FindServerAsync(table, key, cancellationToken), destinations));
     }
 
     public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster,
@@ -37,7 +37,7 @@ public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinit
             return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
         }
 
-        return Match(table, table.TryGet(key, out var server) ? server : null, destinations);
+        return Sticky(context, Match(table, table.TryGet(key, out var server) ? server : null, destinations));
     }
 
     public void AffinitizeResponse(HttpContext context, ClusterState cluster, SessionAffinityConfig config, DestinationState destination)
@@ -67,6 +67,16 @@ public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinit
         table = null!;
         key = default;
         return false;
+    }
+
+    private static AffinityResult Sticky(HttpContext context, AffinityResult result)
+    {
+        if (result.Status == AffinityStatus.OK)
+        {
+            StickyRequest.Mark(context);
+        }
+
+        return result;
     }
 
     private static AffinityResult Match(StickTable table, string? server, IReadOnlyList<DestinationState> destinations)

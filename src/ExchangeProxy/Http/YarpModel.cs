@@ -19,7 +19,9 @@ public static class YarpModel
     /// <summary>Route metadata: "true" where clients sign in with NTLM or Negotiate (custom routes may set it too).</summary>
     public const string WindowsAuthMetadata = "ExchangeProxy.WindowsAuth";
 
-    public static string IdOf(ExchangeService service) => "exchange-" + service.Name;
+    public static string IdOf(ExchangeService service) => IdOf(service.Name);
+
+    public static string IdOf(string serviceName) => "exchange-" + serviceName;
 
     public static RouteConfig Route(ExchangeService service) =>
         new RouteConfig
@@ -39,6 +41,17 @@ public static class YarpModel
         .WithTransformUseOriginalHostHeader(useOriginal: true)
         // Set, never append: X-Forwarded-For carries the client as the proxy trusts it (see TrustedForwardedHeaders).
         .WithTransformXForwarded(xDefault: ForwardedTransformActions.Set);
+
+    /// <summary>Cluster metadata: "UseAll" when the service uses every server once none is up (panic mode).</summary>
+    public const string WhenAllDownMetadata = "ExchangeProxy.WhenAllDown";
+
+    /// <summary>The service a generated cluster serves; null for the operator's own clusters.</summary>
+    public static string? ServiceOf(ClusterConfig cluster) =>
+        cluster.Metadata is { } metadata && metadata.TryGetValue(ServiceMetadata, out var service) ? service : null;
+
+    public static WhenAllDown WhenAllDownOf(ClusterConfig cluster) =>
+        cluster.Metadata is { } metadata && metadata.TryGetValue(WhenAllDownMetadata, out var value)
+            && Enum.TryParse<WhenAllDown>(value, out var parsed) ? parsed : WhenAllDown.Refuse;
 
     public static bool IsWindowsAuth(RouteConfig route) =>
         route.Metadata is { } metadata
@@ -71,11 +84,12 @@ public static class YarpModel
                     AffinityKeyName = table.Name,
                 }
                 : null,
-            // Transport failures take a server out for a while; and health verdicts narrow the servers requests go to.
+            // Transport failures take a server out for a while; probes (HealthMonitor), passive health and
+            // maintenance decide which servers requests go to.
             HealthCheck = new HealthCheckConfig
             {
                 Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate },
-                AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyAndUnknown,
+                AvailableDestinationsPolicy = ExchangeAvailableDestinations.PolicyName,
             },
             HttpRequest = new ForwarderRequestConfig
             {
@@ -88,6 +102,7 @@ public static class YarpModel
             {
                 [ServiceMetadata] = service.Name,
                 [ConnectTimeoutMetadata] = service.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture),
+                [WhenAllDownMetadata] = service.WhenAllDown.ToString(),
             },
         };
 }

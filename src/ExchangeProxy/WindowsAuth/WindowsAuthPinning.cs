@@ -67,6 +67,7 @@ public sealed partial class WindowsAuthPinning(
             }
 
             proxy.AvailableDestinations = only;
+            StickyRequest.Mark(context);
         }
 
         UseClient(context, proxy, pin.Carrying(proxy.Cluster));

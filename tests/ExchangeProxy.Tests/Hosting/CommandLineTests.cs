@@ -79,7 +79,7 @@ public sealed class CommandLineTests : TwoCasServersTest
     [Fact]
     public async Task The_demo_serves_two_fake_cas_servers_through_the_proxy()
     {
-        await using var process = ProxyProcess.StartBuilt("--demo", "--Demo:Port=0", "--config", "/nonexistent/appsettings.json");
+        await using var process = ProxyProcess.StartBuilt("--demo", "--Demo:Port=0", "--ExchangeProxy:Admin:Url=http://127.0.0.1:0", "--config", "/nonexistent/appsettings.json");
         var url = (await process.WaitForOutputAsync(ProxyProcess.ListeningPattern, ProcessTimeout)).Groups[1].Value;
 
         await DemoAssert.BothServersAnswerAsync(url);

@@ -66,6 +66,8 @@ public sealed class ForwardingTests : TwoCasServersTest
     {
         var config = Config();
         config.Section["Servers"] = new JsonArray(new JsonObject { ["Name"] = "gone", ["Address"] = $"127.0.0.1:{ClosedPort()}" });
+        // Unprobed: with its probe, the server would be DOWN and the answer a 503 without trying it.
+        config.Service("owa", new JsonObject { ["Check"] = new JsonObject { ["Type"] = "None" } });
         await using var proxy = await RunningProxy.StartAsync(config);
         using var client = proxy.CreateClient();
 

@@ -53,12 +53,28 @@ public sealed class TlsListenerTests : TwoCasServersTest
         var config = Config();
         config.Section["AcceptAnyServerCertificate"] = false;
         config.Service("ecp", new JsonObject { ["AcceptAnyServerCertificate"] = true });
+        // Unprobed, so the request itself meets the certificate; the probes' verdict is in the next test.
+        config.Service("owa", new JsonObject { ["Check"] = new JsonObject { ["Type"] = "None" } });
         await using var proxy = await RunningProxy.StartAsync(config);
         using var client = proxy.CreateClient();
 
         using var strict = await client.GetAsync("/owa/");
         Assert.Equal(HttpStatusCode.BadGateway, strict.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ecp/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Probes_take_a_backend_with_an_untrusted_certificate_out_and_say_why()
+    {
+        var config = Config();
+        config.Section["AcceptAnyServerCertificate"] = false;
+        await using var proxy = await RunningProxy.StartAsync(config);
+        using var client = proxy.CreateClient();
+
+        await Eventually.TrueAsync(async () => (await client.GetAsync("/owa/")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            "OWA refuses once both servers are DOWN");
+        Assert.Contains(proxy.Logs.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("is DOWN for \"owa\": \"TLS error", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -17,8 +17,10 @@ namespace ExchangeProxy.Tests.Infrastructure;
 public sealed class FakeCasServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _healthStatus = new(StringComparer.OrdinalIgnoreCase);
     private long _streamedBytes;
     private int _inFlight;
+    private int _requests;
 
     private FakeCasServer(string name, WebApplication app, FakeWindowsAuth? windowsAuth)
     {
@@ -41,6 +43,15 @@ public sealed class FakeCasServer : IAsyncDisposable
 
     /// <summary>Requests being answered right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Requests answered, other than healthcheck.htm.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>As Set-ServerComponentState ServerWideOffline: every healthcheck.htm stops answering 200.</summary>
+    public bool ServerWideOffline { get; set; }
+
+    /// <summary>Makes one virtual directory's healthcheck.htm answer <paramref name="status"/> (200 restores it).</summary>
+    public void SetHealthCheck(string service, int status) => _healthStatus[service] = status;
 
     public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false)
     {
@@ -72,7 +83,10 @@ public sealed class FakeCasServer : IAsyncDisposable
     {
         foreach (var vdir in ExchangeVirtualDirectories.All)
         {
-            app.MapGet(vdir.Path + "/healthcheck.htm", () => Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
+            app.MapGet(vdir.Path + "/healthcheck.htm", () =>
+                ServerWideOffline ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+                : _healthStatus.GetValueOrDefault(vdir.Name, 200) is var status and not 200 ? Results.StatusCode(status)
+                : Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
             if (WindowsAuth is { } auth && vdir.WindowsAuth)
             {
                 app.Map(vdir.Path + "/{**path}", (HttpContext context) => auth.HandleAsync(context, Name));
@@ -84,6 +98,7 @@ public sealed class FakeCasServer : IAsyncDisposable
 
     private async Task Echo(HttpContext context)
     {
+        Interlocked.Increment(ref _requests);
         Interlocked.Increment(ref _inFlight);
         try
         {

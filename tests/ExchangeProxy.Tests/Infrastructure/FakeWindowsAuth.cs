@@ -22,7 +22,8 @@ public sealed class FakeWindowsAuth
     /// <summary>Open TCP connections that carried at least one sign-in leg.</summary>
     public int OpenSignInConnections => _open.Values.Count(c => c.SawSignIn);
 
-    public int OpenConnections => _open.Count;
+    /// <summary>Open TCP connections that carried requests to the Windows auth virtual directories (not probes).</summary>
+    public int OpenRequestConnections => _open.Values.Count(c => c.SawRequest);
 
     /// <summary>Type 3 legs that arrived on a connection that had not issued their challenge.</summary>
     public int Violations => Volatile.Read(ref _violations);
@@ -68,6 +69,7 @@ public sealed class FakeWindowsAuth
     {
         var connection = context.Features.Get<FakeConnection>()
             ?? throw new InvalidOperationException("connection features are not visible to requests");
+        connection.SawRequest = true;
         if (context.Request.Query.ContainsKey("close"))
         {
             context.Response.Headers.Connection = "close";
@@ -125,6 +127,8 @@ public sealed class FakeWindowsAuth
         public int Id { get; } = id;
 
         public bool SawSignIn { get; set; }
+
+        public bool SawRequest { get; set; }
 
         public string? PendingUser { get; set; }
 

@@ -17,6 +17,8 @@ public sealed class ProxyConfig
                 ["Services"] = new JsonObject(),
                 // The fakes present self-signed certificates.
                 ["AcceptAnyServerCertificate"] = true,
+                // Tests run side by side: no fixed admin port.
+                ["Admin"] = new JsonObject { ["Url"] = "http://127.0.0.1:0" },
             },
             ["Kestrel"] = new JsonObject
             {

@@ -19,10 +19,16 @@ public sealed class RunningProxy : IAsyncDisposable
         _app = app;
         ConfigPath = configPath;
         Logs = logs;
-        Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        Address = addresses.First(a => a.Scheme == Uri.UriSchemeHttps);
+        AdminAddress = addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttp);
     }
 
+    /// <summary>The public HTTPS listener.</summary>
     public Uri Address { get; }
+
+    /// <summary>The admin listener (plain HTTP on loopback), when configured.</summary>
+    public Uri? AdminAddress { get; }
 
     public string ConfigPath { get; }
 
@@ -78,6 +84,17 @@ public sealed class RunningProxy : IAsyncDisposable
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromSeconds(30),
         };
+    }
+
+    public HttpClient CreateAdminClient(string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = AdminAddress ?? throw new InvalidOperationException("no admin listener"), Timeout = TimeSpan.FromSeconds(30) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
     }
 
     /// <summary>A client whose connections come from <paramref name="source"/> (any 127.x.y.z is this machine).</summary>

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
+
+namespace ExchangeProxy.Admin;
+
+/// <summary>
+/// The maintenance API on the admin listener:
+/// <c>GET /api/servers</c> (every service and the state of its servers) and
+/// <c>POST /api/servers/{server}/{drain|maint|ready}</c>, optionally <c>?service=owa</c> for one service.
+/// </summary>
+public static class AdminApi
+{
+    public const string Usage =
+        "GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; GET /health, /health/live, /health/ready";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        WriteIndented = true,
+    };
+
+    public static async Task HandleAsync(HttpContext context)
+    {
+        var segments = context.Request.Path.Value?.Trim('/').Split('/') ?? [];
+        var method = context.Request.Method;
+        switch (segments)
+        {
+            case ["api", "servers"] when HttpMethods.IsGet(method):
+                var reports = context.RequestServices.GetRequiredService<ServiceReports>();
+                await context.Response.WriteAsJsonAsync(new { services = reports.Build() }, Json);
+                return;
+            case ["api", "servers", var server, var action] when HttpMethods.IsPost(method):
+                await SetAsync(context, server, action, context.Request.Query["service"].ToString());
+                return;
+            default:
+                await AnswerAsync(context, StatusCodes.Status404NotFound, $"Not found. The admin API: {Usage}");
+                return;
+        }
+    }
+
+    private static async Task SetAsync(HttpContext context, string server, string action, string service)
+    {
+        if (!Enum.TryParse<AdminState>(action, ignoreCase: true, out var state) || !Enum.IsDefined(state) || int.TryParse(action, out _))
+        {
+            await AnswerAsync(context, StatusCodes.Status400BadRequest, $"'{action}' is not drain, maint or ready");
+            return;
+        }
+
+        var model = context.RequestServices.GetRequiredService<ProxyModelStore>().Current;
+        var known = model.Servers.FirstOrDefault(s => string.Equals(s.Name, server, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound,
+                $"unknown server '{server}'; the servers are {string.Join(", ", model.Servers.Select(s => s.Name))}");
+            return;
+        }
+
+        string? serviceName = null;
+        if (service.Length > 0)
+        {
+            serviceName = model.Services.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.OrdinalIgnoreCase)
+                && s.Servers.Contains(known))?.Name;
+            if (serviceName is null)
+            {
+                await AnswerAsync(context, StatusCodes.Status404NotFound,
+                    $"'{service}' is not a service of {known.Name}; its services are "
+                    + string.Join(", ", model.Services.Where(s => s.Servers.Contains(known)).Select(s => s.Name)));
+                return;
+            }
+        }
+
+        try
+        {
+            context.RequestServices.GetRequiredService<MaintenanceStates>().Set(known.Name, serviceName, state);
+        }
+        catch (IOException e)
+        {
+            await AnswerAsync(context, StatusCodes.Status500InternalServerError, $"nothing changed: {e.Message}");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { server = known.Name, service = serviceName ?? "all", state }, Json);
+    }
+
+    private static Task AnswerAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { error = message }, Json);
+    }
+}

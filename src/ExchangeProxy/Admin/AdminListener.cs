@@ -1,0 +1,34 @@
+using System.Net;
+using ExchangeProxy.Health;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ExchangeProxy.Admin;
+
+/// <summary>
+/// The admin listener (default 127.0.0.1:4711, as the seed's stats listener): its connections carry a marker,
+/// and requests on them go to the admin branch (detailed health, the maintenance API) and never to the proxy.
+/// The public listeners never serve the admin branch, whatever the Host header says.
+/// </summary>
+public static class AdminListener
+{
+    public static void Listen(KestrelServerOptions kestrel, Uri url) =>
+        kestrel.Listen(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port, listen =>
+            listen.Use(next => connection =>
+            {
+                connection.Features.Set(AdminConnection.Instance);
+                return next(connection);
+            }));
+
+    public static IApplicationBuilder UseAdminListener(this IApplicationBuilder app) =>
+        app.MapWhen(
+            context => context.Features.Get<AdminConnection>() is not null,
+            admin => admin
+                .UseDetailedHealth()
+                .UseMiddleware<AdminApiKey>()
+                .Run(AdminApi.HandleAsync));
+
+    private sealed class AdminConnection
+    {
+        public static readonly AdminConnection Instance = new();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using ExchangeProxy.Health;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>Resolves each service's probe, and the admin listener.</summary>
+public static class CheckResolution
+{
+    public static CheckSettings Resolve(string servicePath, CheckOptions? configured, string key, List<ConfigError> errors)
+    {
+        configured ??= new CheckOptions();
+        key += ":Check";
+        var type = configured.Type ?? CheckType.Http;
+        var path = configured.Path ?? servicePath + "/healthcheck.htm";
+        // A derived path is as good as the service's own, which is checked (and reported) on its own.
+        if (configured.Path is not null && (!path.StartsWith('/') || path.Any(char.IsWhiteSpace)))
+        {
+            errors.Add(new ConfigError($"{key}:Path", $"'{path}' is not an absolute path like /owa/healthcheck.htm"));
+        }
+
+        if (configured.Port is < 1 or > 65535)
+        {
+            errors.Add(new ConfigError($"{key}:Port", $"{configured.Port} is outside 1..65535"));
+        }
+
+        var interval = configured.Interval ?? CheckSettings.DefaultInterval;
+        var timeout = configured.Timeout ?? CheckSettings.DefaultTimeout;
+        foreach (var (name, value) in new[] { ("Interval", interval), ("Timeout", timeout) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                errors.Add(new ConfigError($"{key}:{name}", $"{value} is not a positive duration (hh:mm:ss)"));
+            }
+        }
+
+        var rise = configured.Rise ?? CheckSettings.DefaultRise;
+        var fall = configured.Fall ?? CheckSettings.DefaultFall;
+        foreach (var (name, value) in new[] { ("Rise", rise), ("Fall", fall) })
+        {
+            if (value is < 1 or > 100)
+            {
+                errors.Add(new ConfigError($"{key}:{name}", $"{value} is outside 1..100"));
+            }
+        }
+
+        return new CheckSettings(type, path, configured.Port, interval, timeout, rise, fall);
+    }
+
+    public static AdminSettings ResolveAdmin(AdminOptions configured, List<ConfigError> errors)
+    {
+        const string Key = $"{ExchangeProxyOptions.SectionName}:Admin";
+        byte[]? hash = null;
+        if (configured.ApiKeySha256 is { } hex)
+        {
+            try
+            {
+                hash = Convert.FromHexString(hex.Trim());
+            }
+            catch (FormatException)
+            {
+            }
+
+            if (hash is not { Length: 32 })
+            {
+                errors.Add(new ConfigError($"{Key}:ApiKeySha256",
+                    "not a SHA-256 in hex (64 characters); make one with: printf %s 'the key' | sha256sum"));
+                hash = null;
+            }
+        }
+
+        var text = configured.Url ?? AdminSettings.DefaultUrl;
+        Uri? url = null;
+        if (text.Length > 0)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out url) || url.Scheme != Uri.UriSchemeHttp
+                || !IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) || url.AbsolutePath != "/")
+            {
+                errors.Add(new ConfigError($"{Key}:Url",
+                    $"'{text}' is not http://IP:port (e.g. {AdminSettings.DefaultUrl}); empty switches the admin listener off"));
+                url = null;
+            }
+            else if (!IPAddress.IsLoopback(address) && hash is null && configured.ApiKeySha256 is null)
+            {
+                errors.Add(new ConfigError($"{Key}:ApiKeySha256",
+                    $"required when the admin listener ({text}) is reachable from other hosts"));
+            }
+        }
+
+        return new AdminSettings(url, hash, string.IsNullOrWhiteSpace(configured.StateFile) ? null : configured.StateFile);
+    }
+}

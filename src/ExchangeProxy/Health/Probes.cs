@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Net.Sockets;
+using ExchangeProxy.Configuration;
+
+namespace ExchangeProxy.Health;
+
+/// <summary>
+/// One check of one server: an HTTPS GET expecting 200, a complete TLS handshake, an SMTP greeting, or a TCP
+/// connect. Every failure becomes a result with a short reason; none throws.
+/// </summary>
+public sealed class Probes(TimeProvider time) : IDisposable
+{
+    private readonly HttpMessageInvoker _strict = Client(acceptAnyCertificate: false);
+    private readonly HttpMessageInvoker _lenient = Client(acceptAnyCertificate: true);
+
+    public async Task<ProbeResult> CheckAsync(CheckSettings check, Uri server, bool acceptAnyCertificate, CancellationToken stopping)
+    {
+        var started = time.GetTimestamp();
+        using var timeout = new CancellationTokenSource(check.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+        string? failure;
+        try
+        {
+            failure = check.Type switch
+            {
+                CheckType.Http => await HttpAsync(check, server, acceptAnyCertificate, linked.Token),
+                CheckType.TlsHello => await TlsHelloAsync(server.Host, check.Port ?? server.Port, acceptAnyCertificate, linked.Token),
+                CheckType.Smtp => await SmtpProbe.CheckAsync(server.Host, check.Port ?? server.Port, linked.Token),
+                CheckType.Tcp => await TcpAsync(server.Host, check.Port ?? server.Port, linked.Token),
+                _ => null,
+            };
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            failure = $"timeout after {check.Timeout.TotalSeconds:0.#} s";
+        }
+        catch (SocketException e)
+        {
+            failure = e.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : e.SocketErrorCode.ToString();
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException socket)
+        {
+            failure = socket.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : socket.SocketErrorCode.ToString();
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            failure = "TLS error: " + tls.Message;
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            failure = "TLS error: " + e.Message;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            failure = e.Message;
+        }
+
+        var latency = time.GetElapsedTime(started);
+        return new ProbeResult(failure is null, failure ?? Success(check), latency, time.GetUtcNow());
+    }
+
+    private static string Success(CheckSettings check) => check.Type switch
+    {
+        CheckType.Http => "200 from " + check.Path,
+        CheckType.TlsHello => "TLS handshake",
+        CheckType.Smtp => "220, EHLO 250",
+        _ => "connected",
+    };
+
+    private async Task<string?> HttpAsync(CheckSettings check, Uri server, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, check.Path))
+        {
+            Version = System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await (acceptAnyCertificate ? _lenient : _strict).SendAsync(request, cancellationToken);
+        return (int)response.StatusCode == 200 ? null : $"{(int)response.StatusCode} from {check.Path}";
+    }
+
+    private static async Task<string?> TlsHelloAsync(string host, int port, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(host, port, cancellationToken);
+        await using var tls = new SslStream(client.GetStream());
+        var options = new SslClientAuthenticationOptions { TargetHost = host };
+        if (acceptAnyCertificate)
+        {
+            AcceptAnyCertificate(options);
+        }
+
+        await tls.AuthenticateAsClientAsync(options, cancellationToken);
+        return null;
+    }
+
+    private static async Task<string?> TcpAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(host, port, cancellationToken);
+        return null;
+    }
+
+    private static HttpMessageInvoker Client(bool acceptAnyCertificate)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            // A probe should see a server that went away, not a pooled connection that outlived it.
+            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+        };
+        if (acceptAnyCertificate)
+        {
+            AcceptAnyCertificate(handler.SslOptions);
+        }
+
+        return new HttpMessageInvoker(handler);
+    }
+
+    // Only where the operator set AcceptAnyServerCertificate for the service, as the proxy itself does.
+#pragma warning disable CA5359
+    private static void AcceptAnyCertificate(SslClientAuthenticationOptions options) =>
+        options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+#pragma warning restore CA5359
+
+    public void Dispose()
+    {
+        _strict.Dispose();
+        _lenient.Dispose();
+    }
+}

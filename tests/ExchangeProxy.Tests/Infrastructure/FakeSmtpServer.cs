@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ExchangeProxy.Tests.Infrastructure;
+
+/// <summary>A small real SMTP server on loopback: greets with its banner, answers EHLO (multi-line 250) and QUIT.</summary>
+public sealed class FakeSmtpServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accepting;
+    private int _sessions;
+
+    public FakeSmtpServer(string banner = "220 mail1.contoso.test Microsoft ESMTP MAIL Service ready")
+    {
+        Banner = banner;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public string Banner { get; set; }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Sessions that ended with QUIT.</summary>
+    public int Sessions => Volatile.Read(ref _sessions);
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                _ = ServeAsync(client);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        {
+            var stream = client.GetStream();
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            await using var writer = new StreamWriter(stream, Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+            try
+            {
+                await writer.WriteLineAsync(Banner);
+                while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                {
+                    if (line.StartsWith("EHLO ", StringComparison.OrdinalIgnoreCase))
+                    {
+                        await writer.WriteLineAsync("250-mail1.contoso.test Hello");
+                        await writer.WriteLineAsync("250-SIZE 37748736");
+                        await writer.WriteLineAsync("250 STARTTLS");
+                    }
+                    else if (line.Equals("QUIT", StringComparison.OrdinalIgnoreCase))
+                    {
+                        await writer.WriteLineAsync("221 2.0.0 Service closing transmission channel");
+                        Interlocked.Increment(ref _sessions);
+                        return;
+                    }
+                    else
+                    {
+                        await writer.WriteLineAsync("500 5.3.3 Unrecognized command");
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _stop.Dispose();
+    }
+}
