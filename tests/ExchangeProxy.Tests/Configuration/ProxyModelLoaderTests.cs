@@ -1,6 +1,7 @@
 using System.Text;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Tests.Configuration;
 
@@ -99,6 +100,65 @@ public class ProxyModelLoaderTests
         var error = SingleError(TwoServers + ", \"Redis\": { \"Configuration\": \"127.0.0.1:6379,nonsense=1\" }");
 
         Assert.Equal("ExchangeProxy:Redis:Configuration", error.Key);
+    }
+
+    [Fact]
+    public void Every_service_is_probed_at_its_healthcheck_with_haproxys_defaults_unless_told_otherwise()
+    {
+        const string Services = """
+            "Services": {
+              "ecp": { "Check": { "Type": "TlsHello", "Interval": "00:00:05", "Rise": 1, "Fall": 5, "Timeout": "00:00:03" } },
+              "legacy": { "Path": "/legacy", "Check": { "Path": "/legacy/alive.txt" } },
+              "rpc": { "Check": { "Type": "None" }, "WhenAllDown": "UseAll" }
+            }
+            """;
+        var services = Load(TwoServers + ", " + Services).Model!.Services.ToDictionary(s => s.Name);
+
+        Assert.Equal(new CheckSettings(CheckType.Http, "/owa/healthcheck.htm", null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), 2, 3),
+            services["owa"].Check);
+        Assert.Equal("/Microsoft-Server-ActiveSync/healthcheck.htm", services["activesync"].Check.Path);
+        Assert.Equal(new CheckSettings(CheckType.TlsHello, "/ecp/healthcheck.htm", null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(3), 1, 5),
+            services["ecp"].Check);
+        Assert.Equal("/legacy/alive.txt", services["legacy"].Check.Path);
+        Assert.Equal(CheckType.None, services["rpc"].Check.Type);
+        Assert.Equal(WhenAllDown.UseAll, services["rpc"].WhenAllDown);
+        Assert.Equal(WhenAllDown.Refuse, services["owa"].WhenAllDown);
+    }
+
+    [Theory]
+    [InlineData("\"owa\": { \"Check\": { \"Rise\": 0 } }", "ExchangeProxy:Services:owa:Check:Rise", "outside 1..100")]
+    [InlineData("\"owa\": { \"Check\": { \"Interval\": \"00:00:00\" } }", "ExchangeProxy:Services:owa:Check:Interval", "not a positive duration")]
+    [InlineData("\"owa\": { \"Check\": { \"Port\": 70000 } }", "ExchangeProxy:Services:owa:Check:Port", "outside 1..65535")]
+    [InlineData("\"owa\": { \"Check\": { \"Path\": \"healthcheck.htm\" } }", "ExchangeProxy:Services:owa:Check:Path", "not an absolute path")]
+    [InlineData("\"owa\": { \"Check\": { \"Type\": \"Ping\" } }", "ExchangeProxy:Services:owa:Check:Type", "")]
+    public void Bad_check_settings_are_named_by_key(string services, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", \"Services\": { " + services + " }");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"Url\": \"http://0.0.0.0:4711\"", "ExchangeProxy:Admin:ApiKeySha256", "required when the admin listener")]
+    [InlineData("\"Url\": \"https://127.0.0.1:4711\"", "ExchangeProxy:Admin:Url", "is not http://IP:port")]
+    [InlineData("\"Url\": \"http://localhost:4711\"", "ExchangeProxy:Admin:Url", "is not http://IP:port")]
+    [InlineData("\"ApiKeySha256\": \"secret\"", "ExchangeProxy:Admin:ApiKeySha256", "not a SHA-256 in hex")]
+    public void Bad_admin_settings_are_named_by_key(string admin, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", \"Admin\": { " + admin + " }");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_admin_listener_is_on_loopback_port_4711_unless_moved_or_switched_off()
+    {
+        Assert.Equal(new Uri("http://127.0.0.1:4711"), Load(TwoServers).Model!.Admin.Url);
+        Assert.Null(Load(TwoServers + ", \"Admin\": { \"Url\": \"\" }").Model!.Admin.Url);
+        var open = Load(TwoServers + ", \"Admin\": { \"Url\": \"http://0.0.0.0:4711\", \"ApiKeySha256\": \"" + new string('a', 64) + "\" }").Model!.Admin;
+        Assert.Equal(32, open.ApiKeySha256!.Length);
     }
 
     [Fact]

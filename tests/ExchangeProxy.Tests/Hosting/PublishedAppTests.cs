@@ -39,6 +39,8 @@ public sealed partial class PublishedAppTests : TwoCasServersTest
             Config().WriteTo(configPath);
             environment["EXCHANGEPROXY_CONFIG"] = configPath;
             environment["Kestrel__Endpoints__Https__Url"] = "https://127.0.0.1:0";
+            Assert.Equal("/var/lib/exchangeproxy/state.json", environment["ExchangeProxy__Admin__StateFile"]);
+            environment["ExchangeProxy__Admin__StateFile"] = Path.Combine(work, "state.json");
             environment["DOTNET_RUNNING_IN_CONTAINER"] = "true";
 
             await using var proxy = ProxyProcess.Start("dotnet", [Path.Combine(app, "ExchangeProxy.dll")], app, environment);
