@@ -60,13 +60,13 @@ public static class AdminApi
         string? serviceName = null;
         if (service.Length > 0)
         {
-            serviceName = model.Services.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.OrdinalIgnoreCase)
+            serviceName = model.Pools.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.OrdinalIgnoreCase)
                 && s.Servers.Contains(known))?.Name;
             if (serviceName is null)
             {
                 await AnswerAsync(context, StatusCodes.Status404NotFound,
                     $"'{service}' is not a service of {known.Name}; its services are "
-                    + string.Join(", ", model.Services.Where(s => s.Servers.Contains(known)).Select(s => s.Name)));
+                    + string.Join(", ", model.Pools.Where(s => s.Servers.Contains(known)).Select(s => s.Name)));
                 return;
             }
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeProxy.Health;
+using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ExchangeProxy.Admin;
@@ -13,11 +14,14 @@ public static class AdminListener
 {
     public static void Listen(KestrelServerOptions kestrel, Uri url) =>
         kestrel.Listen(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port, listen =>
+        {
+            kestrel.ApplicationServices.GetRequiredService<ListenerEndpoints>().Add(ListenerEndpoints.Admin, listen);
             listen.Use(next => connection =>
             {
                 connection.Features.Set(AdminConnection.Instance);
                 return next(connection);
-            }));
+            });
+        });
 
     public static IApplicationBuilder UseAdminListener(this IApplicationBuilder app) =>
         app.MapWhen(

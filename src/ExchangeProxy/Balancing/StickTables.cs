@@ -73,7 +73,7 @@ public sealed partial class StickTables
 
         var current = _tables;
         var next = new Dictionary<string, StickTable>(StringComparer.OrdinalIgnoreCase);
-        foreach (var settings in model.Services.Select(s => s.Affinity).OfType<StickTableSettings>())
+        foreach (var settings in model.StickTables)
         {
             if (next.ContainsKey(settings.Name))
             {

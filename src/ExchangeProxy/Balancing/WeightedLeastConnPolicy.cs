@@ -15,37 +15,6 @@ public sealed class WeightedLeastConnPolicy : ILoadBalancingPolicy
 
     public string Name => PolicyName;
 
-    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations)
-    {
-        var count = availableDestinations.Count;
-        if (count == 0)
-        {
-            return null;
-        }
-
-        var start = (int)((uint)Interlocked.Increment(ref _rotation) % (uint)count);
-        DestinationState? best = null;
-        long bestLoad = 0;
-        long bestWeight = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var destination = availableDestinations[(start + i) % count];
-            long weight = DestinationWeight.Of(destination);
-            if (weight == 0)
-            {
-                continue;
-            }
-
-            long load = destination.ConcurrentRequestCount;
-            // load / weight < bestLoad / bestWeight, without division.
-            if (best is null || load * bestWeight < bestLoad * weight)
-            {
-                best = destination;
-                bestLoad = load;
-                bestWeight = weight;
-            }
-        }
-
-        return best;
-    }
+    public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations) =>
+        Weighted.LeastLoaded(availableDestinations, DestinationWeight.Of, static d => d.ConcurrentRequestCount, Interlocked.Increment(ref _rotation));
 }

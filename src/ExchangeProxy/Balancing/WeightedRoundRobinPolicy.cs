@@ -5,8 +5,8 @@ using Yarp.ReverseProxy.Model;
 namespace ExchangeProxy.Balancing;
 
 /// <summary>
-/// Smooth weighted round robin (nginx's algorithm): weights 3:1 give A A B A, not A A A B, and equal
-/// weights give plain round robin, as HAProxy's <c>balance roundrobin</c>.
+/// Smooth weighted round robin over a cluster's destinations (see <see cref="Weighted.RoundRobin"/>), as
+/// HAProxy's <c>balance roundrobin</c>.
 /// </summary>
 public sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
 {
@@ -22,33 +22,8 @@ public sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
         var gate = _clusterLocks.GetValue(cluster, static _ => new Lock());
         lock (gate)
         {
-            DestinationState? best = null;
-            StrongBox<long>? bestWeight = null;
-            long total = 0;
-            foreach (var destination in availableDestinations)
-            {
-                var weight = DestinationWeight.Of(destination);
-                if (weight == 0)
-                {
-                    continue;
-                }
-
-                var current = _currentWeights.GetValue(destination, static _ => new StrongBox<long>());
-                current.Value += weight;
-                total += weight;
-                if (bestWeight is null || current.Value > bestWeight.Value)
-                {
-                    best = destination;
-                    bestWeight = current;
-                }
-            }
-
-            if (bestWeight is not null)
-            {
-                bestWeight.Value -= total;
-            }
-
-            return best;
+            return Weighted.RoundRobin(availableDestinations, _currentWeights, DestinationWeight.Of,
+                static (destination, weights) => weights.GetValue(destination, static _ => new StrongBox<long>()));
         }
     }
 }

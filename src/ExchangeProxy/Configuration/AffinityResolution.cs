@@ -48,26 +48,26 @@ public static class AffinityResolution
         return errors.Count > errorCount ? null : new StickTableSettings(table, size, expire, ipv4, ipv6);
     }
 
-    /// <summary>Services that share a table must agree on what the table is.</summary>
-    public static void CheckSharedTables(IEnumerable<ExchangeService> services, List<ConfigError> errors)
+    /// <summary>Services and listeners that share a table must agree on what the table is.</summary>
+    public static void CheckSharedTables(IEnumerable<(string Owner, string Key, StickTableSettings? Table)> users, List<ConfigError> errors)
     {
-        var first = new Dictionary<string, ExchangeService>(StringComparer.OrdinalIgnoreCase);
-        foreach (var service in services)
+        var first = new Dictionary<string, (string Owner, StickTableSettings Table)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (owner, key, table) in users)
         {
-            if (service.Affinity is not { } table)
+            if (table is null)
             {
                 continue;
             }
 
-            if (!first.TryGetValue(table.Name, out var owner))
+            if (!first.TryGetValue(table.Name, out var other))
             {
-                first[table.Name] = service;
+                first[table.Name] = (owner, table);
             }
-            else if (owner.Affinity! with { Name = table.Name } != table)
+            else if (other.Table with { Name = table.Name } != table)
             {
-                errors.Add(new ConfigError($"{ExchangeProxyOptions.SectionName}:Services:{service.Name}:Affinity",
-                    $"table '{table.Name}' is also used by service '{owner.Name}' with other settings "
-                    + $"(Size {owner.Affinity.Size}, Expire {owner.Affinity.Expire}, prefixes /{owner.Affinity.IPv4Prefix} /{owner.Affinity.IPv6Prefix}); "
+                errors.Add(new ConfigError($"{key}:Affinity",
+                    $"table '{table.Name}' is also used by '{other.Owner}' with other settings "
+                    + $"(Size {other.Table.Size}, Expire {other.Table.Expire}, prefixes /{other.Table.IPv4Prefix} /{other.Table.IPv6Prefix}); "
                     + "services sharing a table must set the same Size, Expire and prefixes"));
             }
         }

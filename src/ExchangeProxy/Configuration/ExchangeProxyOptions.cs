@@ -17,6 +17,9 @@ public sealed class ExchangeProxyOptions
     /// <summary>Default for every service: accept any backend certificate (self-signed lab servers). Off unless written.</summary>
     public bool AcceptAnyServerCertificate { get; set; }
 
+    /// <summary>Layer-4 listeners and pools, keyed by name.</summary>
+    public Dictionary<string, TcpListenerOptions> Listeners { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     public AdminOptions Admin { get; set; } = new();
 
     /// <summary>Shares the stick tables between proxy instances; optional.</summary>

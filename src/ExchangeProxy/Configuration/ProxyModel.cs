@@ -8,9 +8,20 @@ namespace ExchangeProxy.Configuration;
 public sealed record ProxyModel(
     IReadOnlyList<BackendServer> Servers,
     IReadOnlyList<ExchangeService> Services,
+    IReadOnlyList<TcpService> TcpServices,
     IReadOnlyList<IPNetwork> TrustedProxies,
     StickStoreSettings? Redis,
-    AdminSettings Admin);
+    AdminSettings Admin)
+{
+    /// <summary>Every pool of servers, layer 7 and layer 4: what is probed and what maintenance applies to.</summary>
+    public IEnumerable<ServerPool> Pools =>
+        Services.Select(s => new ServerPool(s.Name, s.Servers, s.Check, s.AcceptAnyServerCertificate, null))
+            .Concat(TcpServices.Select(t => new ServerPool(t.Name, t.Servers, t.Check, t.AcceptAnyServerCertificate, t.Port)));
+
+    /// <summary>Every stick table's settings, from services and listeners alike.</summary>
+    public IEnumerable<StickTableSettings> StickTables =>
+        Services.Select(s => s.Affinity).Concat(TcpServices.Select(t => t.Affinity)).OfType<StickTableSettings>();
+}
 
 public sealed record BackendServer(string Name, Uri Address, int Weight);
 

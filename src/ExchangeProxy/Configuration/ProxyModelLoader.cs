@@ -43,18 +43,23 @@ public static partial class ProxyModelLoader
         var servers = ResolveServers(options.Servers, errors);
         var services = ResolveServices(options, servers, errors);
         var trusted = ResolveTrustedProxies(options.TrustedProxies, errors);
+        var tcp = TcpResolution.Resolve(options, servers, [.. services.Select(s => s.Name)], errors);
+        AffinityResolution.CheckSharedTables(
+            services.Select(s => (s.Name, $"{Section}:Services:{s.Name}", s.Affinity))
+                .Concat(tcp.Select(t => (t.Name, $"{Section}:Listeners:{t.Name}", t.Affinity))),
+            errors);
         var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
         var admin = CheckResolution.ResolveAdmin(options.Admin, errors);
 
-        if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0)
+        if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0 && !tcp.Any(t => t.Listen is not null))
         {
             errors.Add(new ConfigError($"{Section}:Services",
-                "every service is disabled and ReverseProxy:Routes is empty: the proxy would route nothing"));
+                "every service is disabled, ReverseProxy:Routes is empty and no listener is declared: the proxy would route nothing"));
         }
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, trusted, redis, admin));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin));
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)
@@ -164,7 +169,6 @@ public static partial class ProxyModelLoader
             services.Add(service);
         }
 
-        AffinityResolution.CheckSharedTables(services, errors);
         return services;
     }
 

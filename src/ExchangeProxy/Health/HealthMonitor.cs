@@ -52,11 +52,11 @@ public sealed partial class HealthMonitor(
 
             foreach (var status in statuses.Where(s => !_loops.ContainsKey(s)))
             {
-                var service = model.Services.First(s => string.Equals(s.Name, status.Service, StringComparison.OrdinalIgnoreCase));
-                var server = service.Servers.First(s => string.Equals(s.Name, status.Server, StringComparison.OrdinalIgnoreCase));
+                var pool = model.Pools.First(s => string.Equals(s.Name, status.Service, StringComparison.OrdinalIgnoreCase));
+                var server = pool.Servers.First(s => string.Equals(s.Name, status.Server, StringComparison.OrdinalIgnoreCase));
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
                 _loops[status] = cancel;
-                _ = ProbeLoopAsync(status, server.Address, service.AcceptAnyServerCertificate, cancel.Token);
+                _ = ProbeLoopAsync(status, pool.AddressOf(server), pool.AcceptAnyServerCertificate, cancel.Token);
             }
         }
     }

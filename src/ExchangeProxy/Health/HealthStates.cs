@@ -35,7 +35,7 @@ public sealed class HealthStates(TimeProvider time)
     {
         var current = _statuses;
         var next = new Dictionary<(string, string), ServerStatus>();
-        foreach (var service in model.Services)
+        foreach (var service in model.Pools)
         {
             foreach (var server in service.Servers)
             {

@@ -12,9 +12,11 @@ public sealed class ServiceReports(ProxyModelStore models, HealthStates states, 
     public IReadOnlyList<ServiceReport> Build()
     {
         var reports = new List<ServiceReport>();
-        foreach (var service in models.Current.Services)
+        var model = models.Current;
+        foreach (var service in model.Pools)
         {
-            proxyState.TryGetCluster(YarpModel.IdOf(service), out var cluster);
+            // Layer-4 pools have no YARP cluster, and so no passive health.
+            proxyState.TryGetCluster(YarpModel.IdOf(service.Name), out var cluster);
             var servers = service.Servers.Select(server =>
             {
                 var status = states.Find(service.Name, server.Name);
@@ -30,7 +32,9 @@ public sealed class ServiceReports(ProxyModelStore models, HealthStates states, 
                     status?.Since,
                     status?.Checks ?? 0);
             }).ToList();
-            reports.Add(new ServiceReport(service.Name, service.Path, servers));
+            var path = model.Services.FirstOrDefault(s => s.Name == service.Name)?.Path
+                ?? model.TcpServices.First(t => t.Name == service.Name).Listen?.ToString() ?? "(pool)";
+            reports.Add(new ServiceReport(service.Name, path, servers));
         }
 
         return reports;

@@ -5,6 +5,7 @@ using ExchangeProxy.Configuration;
 using ExchangeProxy.Demo;
 using ExchangeProxy.Health;
 using ExchangeProxy.Http;
+using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -141,6 +142,8 @@ public static partial class ProxyApp
             {
                 AdminListener.Listen(kestrel, admin);
             }
+
+            TcpListeners.Listen(kestrel, model);
         });
 
         var services = builder.Services;
@@ -158,6 +161,8 @@ public static partial class ProxyApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddBackendHttpClients()
             .AddWindowsAuthPinning();
+        services.AddSingleton<ListenerEndpoints>();
+        services.AddTcpProxy();
         services.AddSingleton<HealthStates>();
         services.AddSingleton<Probes>();
         services.AddSingleton<ServiceReports>();

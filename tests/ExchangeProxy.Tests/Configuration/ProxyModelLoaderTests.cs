@@ -85,7 +85,7 @@ public class ProxyModelLoaderTests
     [InlineData("\"owa\": { \"Affinity\": { \"Table\": \"web table\" } }", "ExchangeProxy:Services:owa:Affinity:Table", "not a table name")]
     [InlineData("\"owa\": { \"Affinity\": { \"Mode\": \"Cookie\" } }", "ExchangeProxy:Services:owa:Affinity:Mode", "")]
     [InlineData("\"owa\": { \"Affinity\": { \"Table\": \"web\" } }, \"ecp\": { \"Affinity\": { \"Table\": \"web\", \"Size\": 10 } }",
-        "ExchangeProxy:Services:ecp:Affinity", "table 'web' is also used by service 'owa' with other settings")]
+        "ExchangeProxy:Services:ecp:Affinity", "table 'web' is also used by 'owa' with other settings")]
     public void Bad_affinity_settings_are_named_by_key(string services, string key, string message)
     {
         var error = SingleError(TwoServers + ", \"Services\": { " + services + " }");
@@ -159,6 +159,54 @@ public class ProxyModelLoaderTests
         Assert.Null(Load(TwoServers + ", \"Admin\": { \"Url\": \"\" }").Model!.Admin.Url);
         var open = Load(TwoServers + ", \"Admin\": { \"Url\": \"http://0.0.0.0:4711\", \"ApiKeySha256\": \"" + new string('a', 64) + "\" }").Model!.Admin;
         Assert.Equal(32, open.ApiKeySha256!.Length);
+    }
+
+    [Fact]
+    public void Listeners_resolve_with_the_seeds_timeouts_and_checks_by_port()
+    {
+        const string Listeners = """
+            "Listeners": {
+              "https": { "Listen": "0.0.0.0:443", "Sni": { "Mail2.Contoso.com": "second", "*.contoso.net": "second" } },
+              "second": { "Port": 443, "Servers": [ "exchange2" ] },
+              "smtp": { "Listen": "[::]:25", "SendProxy": "V2", "Balance": "SourceHash", "Affinity": { "Size": 100 } },
+              "custom": { "Listen": "127.0.0.1:8025", "Port": 2525, "Retries": 0, "Redispatch": false }
+            }
+            """;
+        var tcp = Load(TwoServers + ", " + Listeners).Model!.TcpServices.ToDictionary(t => t.Name);
+
+        var https = tcp["https"];
+        Assert.Equal(443, https.Port);
+        Assert.Equal(CheckType.TlsHello, https.Check.Type);
+        Assert.Equal((TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1)), (https.ConnectTimeout, https.ClientTimeout, https.ServerTimeout));
+        Assert.Equal((3, true, true, 10_000), (https.Retries, https.Redispatch, https.DontLogNull, https.MaxConnections));
+        Assert.Equal("second", https.PoolFor("MAIL2.contoso.com"));
+        Assert.Equal("second", https.PoolFor("mail.contoso.net"));
+        Assert.Equal("https", https.PoolFor("mail.contoso.com"));
+        Assert.Equal("https", https.PoolFor(null));
+        Assert.Null(tcp["second"].Listen);
+        Assert.Equal(["exchange2"], tcp["second"].Servers.Select(s => s.Name));
+        Assert.Equal(CheckType.Smtp, tcp["smtp"].Check.Type);
+        Assert.Equal(ProxyProtocolVersion.V2, tcp["smtp"].SendProxy);
+        Assert.Equal(TcpBalance.SourceHash, tcp["smtp"].Balance);
+        Assert.Equal(100, tcp["smtp"].Affinity!.Size);
+        Assert.Equal(CheckType.Tcp, tcp["custom"].Check.Type);
+        Assert.Equal((2525, 0, false), (tcp["custom"].Port, tcp["custom"].Retries, tcp["custom"].Redispatch));
+    }
+
+    [Theory]
+    [InlineData("\"smtp\": { \"Listen\": \"mail:25\" }", "ExchangeProxy:Listeners:smtp:Listen", "is not IP:port")]
+    [InlineData("\"pool\": { }", "ExchangeProxy:Listeners:pool:Port", "required for a pool without Listen")]
+    [InlineData("\"smtp\": { \"Listen\": \"0.0.0.0:25\", \"Servers\": [ \"exchange9\" ] }", "ExchangeProxy:Listeners:smtp:Servers:0", "unknown server")]
+    [InlineData("\"https\": { \"Listen\": \"0.0.0.0:443\", \"Sni\": { \"mail2.contoso.com\": \"nowhere\" } }", "ExchangeProxy:Listeners:https:Sni:mail2.contoso.com", "not a listener or pool")]
+    [InlineData("\"owa\": { \"Listen\": \"0.0.0.0:443\" }", "ExchangeProxy:Listeners:owa", "also a service name")]
+    [InlineData("\"a\": { \"Listen\": \"0.0.0.0:25\" }, \"b\": { \"Listen\": \"0.0.0.0:25\" }", "ExchangeProxy:Listeners:b:Listen", "already the address of listener 'a'")]
+    [InlineData("\"smtp\": { \"Listen\": \"0.0.0.0:25\", \"MaxConnections\": 0 }", "ExchangeProxy:Listeners:smtp:MaxConnections", "not a positive number")]
+    public void Bad_listener_settings_are_named_by_key(string listeners, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", \"Listeners\": { " + listeners + " }");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class FakeCasServer : IAsyncDisposable
     /// <summary>Makes one virtual directory's healthcheck.htm answer <paramref name="status"/> (200 restores it).</summary>
     public void SetHealthCheck(string service, int status) => _healthStatus[service] = status;
 
-    public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false)
+    public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false, IPAddress? address = null, int port = 0)
     {
         var auth = windowsAuth ? new FakeWindowsAuth() : null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -64,7 +64,7 @@ public sealed class FakeCasServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
-            k.Listen(IPAddress.Loopback, 0, listen =>
+            k.Listen(address ?? IPAddress.Loopback, port, listen =>
             {
                 auth?.Track(listen);
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

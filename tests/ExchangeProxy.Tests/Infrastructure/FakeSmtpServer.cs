@@ -1,10 +1,14 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace ExchangeProxy.Tests.Infrastructure;
 
-/// <summary>A small real SMTP server on loopback: greets with its banner, answers EHLO (multi-line 250) and QUIT.</summary>
+/// <summary>
+/// A small real SMTP server on loopback: greets with its banner, answers EHLO (multi-line 250), MAIL, RCPT,
+/// DATA (keeping each message exactly as it arrived, up to the final dot) and QUIT.
+/// </summary>
 public sealed class FakeSmtpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -22,6 +26,9 @@ public sealed class FakeSmtpServer : IAsyncDisposable
     public string Banner { get; set; }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>The DATA of each message, as sent (dot-stuffed, CRLF line ends), without the final ".".</summary>
+    public ConcurrentQueue<byte[]> Messages { get; } = new();
 
     /// <summary>Sessions that ended with QUIT.</summary>
     public int Sessions => Volatile.Read(ref _sessions);
@@ -58,6 +65,22 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                         await writer.WriteLineAsync("250-mail1.contoso.test Hello");
                         await writer.WriteLineAsync("250-SIZE 37748736");
                         await writer.WriteLineAsync("250 STARTTLS");
+                    }
+                    else if (line.StartsWith("MAIL FROM:", StringComparison.OrdinalIgnoreCase) || line.StartsWith("RCPT TO:", StringComparison.OrdinalIgnoreCase))
+                    {
+                        await writer.WriteLineAsync("250 2.1.0 OK");
+                    }
+                    else if (line.Equals("DATA", StringComparison.OrdinalIgnoreCase))
+                    {
+                        await writer.WriteLineAsync("354 Start mail input; end with <CRLF>.<CRLF>");
+                        var message = new StringBuilder();
+                        while (await reader.ReadLineAsync(_stop.Token) is { } data && data != ".")
+                        {
+                            message.Append(data).Append("\r\n");
+                        }
+
+                        Messages.Enqueue(Encoding.ASCII.GetBytes(message.ToString()));
+                        await writer.WriteLineAsync("250 2.6.0 Queued mail for delivery");
                     }
                     else if (line.Equals("QUIT", StringComparison.OrdinalIgnoreCase))
                     {

@@ -46,6 +46,23 @@ public sealed class ProxyConfig
         return this;
     }
 
+    public ProxyConfig Listener(string name, JsonObject settings)
+    {
+        if (Section["Listeners"] is not JsonObject listeners)
+        {
+            Section["Listeners"] = listeners = new JsonObject();
+        }
+
+        listeners[name] = settings;
+        return this;
+    }
+
+    public ProxyConfig Server(string name, string address)
+    {
+        Section["Servers"]!.AsArray().Add(new JsonObject { ["Name"] = name, ["Address"] = address });
+        return this;
+    }
+
     public string ToJson() => Root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     public string WriteTo(string path)

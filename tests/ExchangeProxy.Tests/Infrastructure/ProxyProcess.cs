@@ -52,6 +52,7 @@ public sealed class ProxyProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
             UseShellExecute = false,
         };
@@ -93,6 +94,9 @@ public sealed class ProxyProcess : IAsyncDisposable
             target.AppendLine(line);
         }
     }
+
+    /// <summary>Ends the process's standard input (openssl s_client, for one, exits on it).</summary>
+    public void CloseStdin() => _process.StandardInput.Close();
 
     public async Task<int> ExitCodeAsync(TimeSpan timeout)
     {

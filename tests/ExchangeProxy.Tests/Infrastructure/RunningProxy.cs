@@ -21,7 +21,8 @@ public sealed class RunningProxy : IAsyncDisposable
         Logs = logs;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         Address = addresses.First(a => a.Scheme == Uri.UriSchemeHttps);
-        AdminAddress = addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttp);
+        var endpoints = app.Services.GetRequiredService<ExchangeProxy.Hosting.ListenerEndpoints>();
+        AdminAddress = endpoints.Of(ExchangeProxy.Hosting.ListenerEndpoints.Admin) is { } admin ? new Uri($"http://{admin}/") : null;
     }
 
     /// <summary>The public HTTPS listener.</summary>
@@ -85,6 +86,11 @@ public sealed class RunningProxy : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
     }
+
+    /// <summary>Where a layer-4 listener is bound.</summary>
+    public IPEndPoint TcpListener(string name) =>
+        _app.Services.GetRequiredService<ExchangeProxy.Hosting.ListenerEndpoints>().Of(name)
+            ?? throw new InvalidOperationException($"no listener '{name}'");
 
     public HttpClient CreateAdminClient(string? apiKey = null)
     {

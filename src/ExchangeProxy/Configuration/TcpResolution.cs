@@ -1,0 +1,149 @@
+using System.Net;
+using ExchangeProxy.Health;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>Resolves the layer-4 listeners and pools.</summary>
+public static class TcpResolution
+{
+    public static List<TcpService> Resolve(
+        ExchangeProxyOptions options, List<BackendServer> servers, IReadOnlyCollection<string> serviceNames, List<ConfigError> errors)
+    {
+        var resolved = new List<TcpService>();
+        var listening = new Dictionary<IPEndPoint, string>();
+        foreach (var (name, configured) in options.Listeners)
+        {
+            var key = $"{ExchangeProxyOptions.SectionName}:Listeners:{name}";
+            if (serviceNames.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new ConfigError(key, $"'{name}' is also a service name; listeners and services need distinct names"));
+                continue;
+            }
+
+            if (Resolve(name, configured, key, servers, options, errors) is { } service)
+            {
+                // Port 0 asks the system for a free port each time: never a clash.
+                if (service.Listen is { Port: > 0 } endpoint && listening.TryGetValue(endpoint, out var other))
+                {
+                    errors.Add(new ConfigError($"{key}:Listen", $"{endpoint} is already the address of listener '{other}'"));
+                    continue;
+                }
+
+                if (service.Listen is { Port: > 0 } bound)
+                {
+                    listening[bound] = name;
+                }
+
+                resolved.Add(service);
+            }
+        }
+
+        foreach (var service in resolved)
+        {
+            foreach (var (host, pool) in service.Sni)
+            {
+                if (!resolved.Any(r => string.Equals(r.Name, pool, StringComparison.OrdinalIgnoreCase)))
+                {
+                    errors.Add(new ConfigError($"{ExchangeProxyOptions.SectionName}:Listeners:{service.Name}:Sni:{host}",
+                        $"'{pool}' is not a listener or pool"));
+                }
+            }
+        }
+
+        return resolved;
+    }
+
+    private static TcpService? Resolve(
+        string name, TcpListenerOptions configured, string key, List<BackendServer> servers, ExchangeProxyOptions options, List<ConfigError> errors)
+    {
+        var errorCount = errors.Count;
+        IPEndPoint? listen = null;
+        if (configured.Listen is { } text && (!IPEndPoint.TryParse(text, out listen) || listen.Port == 0 && !text.EndsWith(":0", StringComparison.Ordinal)))
+        {
+            errors.Add(new ConfigError($"{key}:Listen", $"'{text}' is not IP:port (e.g. 0.0.0.0:443 or [::]:25)"));
+        }
+
+        var port = configured.Port ?? listen?.Port ?? 0;
+        // An unreadable Listen has been reported; its port would only repeat the error.
+        if (port is < 1 or > 65535 && (configured.Port is not null || configured.Listen is null))
+        {
+            errors.Add(new ConfigError($"{key}:Port",
+                configured.Port is not null ? $"{port} is outside 1..65535"
+                : listen is null ? "required for a pool without Listen"
+                : "required when Listen asks for any free port (:0)"));
+        }
+
+        var members = new List<BackendServer>();
+        var names = configured.Servers ?? servers.Select(s => s.Name).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var member = servers.FirstOrDefault(s => string.Equals(s.Name, names[i], StringComparison.OrdinalIgnoreCase));
+            if (member is null)
+            {
+                errors.Add(new ConfigError($"{key}:Servers:{i}", $"unknown server '{names[i]}'"));
+            }
+            else if (!members.Contains(member))
+            {
+                members.Add(member);
+            }
+        }
+
+        var defaultCheck = port switch
+        {
+            25 or 587 => CheckType.Smtp,
+            443 or 465 => CheckType.TlsHello,
+            _ => CheckType.Tcp,
+        };
+        var checkOptions = configured.Check ?? new CheckOptions();
+        checkOptions.Type ??= defaultCheck;
+        var check = CheckResolution.Resolve("", checkOptions, key, errors);
+        var affinity = AffinityResolution.Resolve(name, configured.Affinity, key, errors);
+
+        var connect = Positive(configured.ConnectTimeout ?? TcpService.DefaultConnectTimeout, $"{key}:ConnectTimeout", errors);
+        var client = Positive(configured.ClientTimeout ?? TcpService.DefaultClientTimeout, $"{key}:ClientTimeout", errors);
+        var server = Positive(configured.ServerTimeout ?? TcpService.DefaultServerTimeout, $"{key}:ServerTimeout", errors);
+        var maxConnections = configured.MaxConnections ?? TcpService.DefaultMaxConnections;
+        if (maxConnections < 1)
+        {
+            errors.Add(new ConfigError($"{key}:MaxConnections", $"{maxConnections} is not a positive number"));
+        }
+
+        var retries = configured.Retries ?? TcpService.DefaultRetries;
+        if (retries is < 0 or > 100)
+        {
+            errors.Add(new ConfigError($"{key}:Retries", $"{retries} is outside 0..100"));
+        }
+
+        var sni = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (host, pool) in configured.Sni ?? [])
+        {
+            var lower = host.Trim().ToLowerInvariant();
+            if (lower.Length == 0 || lower.Contains('*', StringComparison.Ordinal) && !(lower.StartsWith("*.", StringComparison.Ordinal) && lower.LastIndexOf('*') == 0))
+            {
+                errors.Add(new ConfigError($"{key}:Sni:{host}", "a server name is exact (mail.contoso.com) or a wildcard (*.contoso.com)"));
+            }
+
+            sni[lower] = pool;
+        }
+
+        if (errors.Count > errorCount)
+        {
+            return null;
+        }
+
+        return new TcpService(name, listen, port, members, configured.Balance ?? TcpBalance.RoundRobin, affinity, check,
+            connect, client, server, maxConnections, retries, configured.Redispatch ?? true, configured.DontLogNull ?? true,
+            configured.SendProxy ?? ProxyProtocolVersion.None, configured.AcceptProxy ?? false, sni,
+            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate);
+    }
+
+    private static TimeSpan Positive(TimeSpan value, string key, List<ConfigError> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError(key, $"{value} is not a positive duration (hh:mm:ss)"));
+        }
+
+        return value;
+    }
+}

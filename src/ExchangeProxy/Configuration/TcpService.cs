@@ -1,0 +1,58 @@
+using System.Net;
+using ExchangeProxy.Balancing;
+using ExchangeProxy.Health;
+
+namespace ExchangeProxy.Configuration;
+
+/// <summary>A layer-4 listener (or pool) with every default resolved.</summary>
+/// <param name="Listen">Null for a pool that only SNI routes reach.</param>
+/// <param name="Sni">Lower-case server names ("mail2.contoso.com", "*.contoso.net") to pool names.</param>
+public sealed record TcpService(
+    string Name,
+    IPEndPoint? Listen,
+    int Port,
+    IReadOnlyList<BackendServer> Servers,
+    TcpBalance Balance,
+    StickTableSettings? Affinity,
+    CheckSettings Check,
+    TimeSpan ConnectTimeout,
+    TimeSpan ClientTimeout,
+    TimeSpan ServerTimeout,
+    int MaxConnections,
+    int Retries,
+    bool Redispatch,
+    bool DontLogNull,
+    ProxyProtocolVersion SendProxy,
+    bool AcceptProxy,
+    IReadOnlyDictionary<string, string> Sni,
+    bool AcceptAnyServerCertificate)
+{
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultClientTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultServerTimeout = TimeSpan.FromMinutes(1);
+    public const int DefaultMaxConnections = 10_000;
+    public const int DefaultRetries = 3;
+
+    /// <summary>A server as this pool reaches it: its host, the pool's port.</summary>
+    public Uri AddressOf(BackendServer server) => new UriBuilder(server.Address) { Port = Port }.Uri;
+
+    /// <summary>The pool for a TLS server name: the first exact match, then the longest wildcard; else this one.</summary>
+    public string PoolFor(string? serverName)
+    {
+        if (serverName is null || Sni.Count == 0)
+        {
+            return Name;
+        }
+
+        var name = serverName.ToLowerInvariant();
+        if (Sni.TryGetValue(name, out var exact))
+        {
+            return exact;
+        }
+
+        return Sni.Where(e => e.Key.StartsWith("*.", StringComparison.Ordinal) && name.EndsWith(e.Key[1..], StringComparison.Ordinal))
+            .OrderByDescending(e => e.Key.Length)
+            .Select(e => e.Value)
+            .FirstOrDefault() ?? Name;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ExchangeProxy.Hosting;
+
+namespace ExchangeProxy.Tcp;
+
+/// <summary>Layer-4 counters per server of each pool and per listener, for the stats page and the metrics.</summary>
+public sealed class TcpStatistics
+{
+    private readonly ConcurrentDictionary<(string Pool, string Server), ServerCounters> _servers = new();
+    private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.OrdinalIgnoreCase);
+
+    public TcpStatistics(IMeterFactory meters)
+    {
+        var meter = meters.Create(ProxyMetrics.MeterName);
+        meter.CreateObservableUpDownCounter("exchangeproxy.tcp.connections.active",
+            () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Active), Tags(s.Key))), unit: "{connection}",
+            description: "Layer-4 connections open to each server");
+        meter.CreateObservableCounter("exchangeproxy.tcp.connections",
+            () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Total), Tags(s.Key))), unit: "{connection}",
+            description: "Layer-4 connections made to each server");
+        meter.CreateObservableCounter("exchangeproxy.tcp.bytes",
+            () => _servers.SelectMany(s => new[]
+            {
+                new Measurement<long>(Volatile.Read(ref s.Value.BytesIn), [.. Tags(s.Key), new("direction", "in")]),
+                new Measurement<long>(Volatile.Read(ref s.Value.BytesOut), [.. Tags(s.Key), new("direction", "out")]),
+            }), unit: "By", description: "Layer-4 bytes from clients (in) and to clients (out), per server");
+        meter.CreateObservableCounter("exchangeproxy.tcp.connect_errors",
+            () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.ConnectErrors), Tags(s.Key))), unit: "{error}",
+            description: "Failed connection attempts to each server");
+        meter.CreateObservableCounter("exchangeproxy.tcp.retries",
+            () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Retries), Tags(s.Key))), unit: "{retry}",
+            description: "Connection attempts that were retries, per server tried");
+        meter.CreateObservableCounter("exchangeproxy.tcp.redispatches",
+            () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Redispatches), Tags(s.Key))), unit: "{connection}",
+            description: "Connections moved to this server from a failed or unusable one");
+        meter.CreateObservableCounter("exchangeproxy.tcp.refused",
+            () => _listeners.Select(l => new Measurement<long>(Volatile.Read(ref l.Value.Refused), new KeyValuePair<string, object?>("listener", l.Key))),
+            unit: "{connection}", description: "Connections refused: MaxConnections reached, or no server");
+    }
+
+    public ServerCounters For(string pool, string server) => _servers.GetOrAdd((pool, server), static _ => new ServerCounters());
+
+    public ListenerCounters ForListener(string listener) => _listeners.GetOrAdd(listener, static _ => new ListenerCounters());
+
+    public IReadOnlyDictionary<(string Pool, string Server), ServerCounters> Servers => _servers;
+
+    public IReadOnlyDictionary<string, ListenerCounters> Listeners => _listeners;
+
+    private static KeyValuePair<string, object?>[] Tags((string Pool, string Server) key) =>
+        [new("pool", key.Pool), new("server", key.Server)];
+}
+
+/// <summary>Fields, so the hot path updates them with Interlocked and no indirection.</summary>
+#pragma warning disable CA1051 // Visible instance fields: Interlocked needs refs to them.
+public sealed class ServerCounters
+{
+    public long Active;
+    public long Total;
+    public long BytesIn;
+    public long BytesOut;
+    public long ConnectErrors;
+    public long Retries;
+    public long Redispatches;
+}
+
+public sealed class ListenerCounters
+{
+    public long Active;
+    public long Total;
+    public long Refused;
+}
+#pragma warning restore CA1051
