@@ -1,3 +1,3 @@
 using ExchangeProxy.Hosting;
 
-return await ProxyProgram.RunAsync(args, Console.Out, Console.Error);
+return await ProxyProgram.RunAsync(args, Console.In, Console.Out, Console.Error);

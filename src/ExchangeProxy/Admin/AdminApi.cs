@@ -13,7 +13,16 @@ namespace ExchangeProxy.Admin;
 public static class AdminApi
 {
     public const string Usage =
-        "GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; GET /health, /health/live, /health/ready";
+        "GET / (stats page), /;json, /;csv, /metrics; GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; GET /health, /health/live, /health/ready";
+
+    private static readonly Lazy<byte[]> Page = new(() =>
+    {
+        using var stream = typeof(AdminApi).Assembly.GetManifestResourceStream("StatsPage.html")
+            ?? throw new InvalidOperationException("the stats page is not embedded");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -27,6 +36,18 @@ public static class AdminApi
         var method = context.Request.Method;
         switch (segments)
         {
+            case [""] when HttpMethods.IsGet(method):
+                context.Response.ContentType = "text/html; charset=utf-8";
+                context.Response.Headers.CacheControl = "no-store";
+                await context.Response.Body.WriteAsync(Page.Value);
+                return;
+            case [";json" or "stats.json"] when HttpMethods.IsGet(method):
+                await context.Response.WriteAsJsonAsync(context.RequestServices.GetRequiredService<StatsCollector>().Build(), Json);
+                return;
+            case [";csv" or "stats.csv"] when HttpMethods.IsGet(method):
+                context.Response.ContentType = "text/csv; charset=utf-8";
+                await context.Response.WriteAsync(StatsCsv.Write(context.RequestServices.GetRequiredService<StatsCollector>().Build()));
+                return;
             case ["api", "servers"] when HttpMethods.IsGet(method):
                 var reports = context.RequestServices.GetRequiredService<ServiceReports>();
                 await context.Response.WriteAsJsonAsync(new { services = reports.Build() }, Json);

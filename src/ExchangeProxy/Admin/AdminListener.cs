@@ -2,6 +2,7 @@ using System.Net;
 using ExchangeProxy.Health;
 using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Prometheus;
 
 namespace ExchangeProxy.Admin;
 
@@ -28,7 +29,8 @@ public static class AdminListener
             context => context.Features.Get<AdminConnection>() is not null,
             admin => admin
                 .UseDetailedHealth()
-                .UseMiddleware<AdminApiKey>()
+                .UseMiddleware<AdminAuthentication>()
+                .UseMetricServer("/metrics", admin.ApplicationServices.GetRequiredService<PrometheusMetrics>().Registry)
                 .Run(AdminApi.HandleAsync));
 
     private sealed class AdminConnection

@@ -11,4 +11,17 @@ public sealed class AdminOptions
 
     /// <summary>Where drain/maint states are kept across restarts. Default: exchangeproxy.state.json beside the config file.</summary>
     public string? StateFile { get; set; }
+
+    /// <summary>People who sign in to the stats page (basic auth), with password hashes from --hash-password.</summary>
+    public List<AdminUserOptions> Users { get; set; } = [];
+
+    /// <summary>How often the stats page refreshes itself; 00:00:00 switches it off.</summary>
+    public TimeSpan? StatsRefresh { get; set; }
+}
+
+public sealed class AdminUserOptions
+{
+    public string Name { get; set; } = "";
+
+    public string PasswordHash { get; set; } = "";
 }

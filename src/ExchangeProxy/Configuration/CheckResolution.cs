@@ -79,13 +79,35 @@ public static class CheckResolution
                     $"'{text}' is not http://IP:port (e.g. {AdminSettings.DefaultUrl}); empty switches the admin listener off"));
                 url = null;
             }
-            else if (!IPAddress.IsLoopback(address) && hash is null && configured.ApiKeySha256 is null)
+            else if (!IPAddress.IsLoopback(address) && hash is null && configured.ApiKeySha256 is null && configured.Users.Count == 0)
             {
                 errors.Add(new ConfigError($"{Key}:ApiKeySha256",
-                    $"required when the admin listener ({text}) is reachable from other hosts"));
+                    $"an API key or Users are required when the admin listener ({text}) is reachable from other hosts"));
             }
         }
 
-        return new AdminSettings(url, hash, string.IsNullOrWhiteSpace(configured.StateFile) ? null : configured.StateFile);
+        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < configured.Users.Count; i++)
+        {
+            var user = configured.Users[i];
+            if (user.Name.Length == 0 || user.Name.Contains(':', StringComparison.Ordinal) || !users.TryAdd(user.Name, user.PasswordHash))
+            {
+                errors.Add(new ConfigError($"{Key}:Users:{i}:Name", $"'{user.Name}' is empty, has a ':' or is listed twice"));
+            }
+
+            if (!Admin.PasswordHash.IsWellFormed(user.PasswordHash))
+            {
+                errors.Add(new ConfigError($"{Key}:Users:{i}:PasswordHash",
+                    "not a password hash; make one with: ExchangeProxy --hash-password (it reads the password from standard input)"));
+            }
+        }
+
+        var refresh = configured.StatsRefresh ?? AdminSettings.DefaultStatsRefresh;
+        if (refresh < TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError($"{Key}:StatsRefresh", $"{refresh} is negative; 00:00:00 switches refresh off"));
+        }
+
+        return new AdminSettings(url, hash, string.IsNullOrWhiteSpace(configured.StateFile) ? null : configured.StateFile, users, refresh);
     }
 }

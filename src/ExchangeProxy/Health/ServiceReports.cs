@@ -1,14 +1,41 @@
+using System.Diagnostics.Metrics;
 using ExchangeProxy.Admin;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Hosting;
 using ExchangeProxy.Http;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Health;
 
-/// <summary>Every enabled service and the state of each of its servers: what /health, the admin API and the stats page show.</summary>
-public sealed class ServiceReports(ProxyModelStore models, HealthStates states, MaintenanceStates maintenance, IProxyStateLookup proxyState)
+/// <summary>
+/// Every enabled service and the state of each of its servers: what /health, the admin API, the stats page
+/// and the metrics (<c>exchangeproxy.server.up</c>, <c>exchangeproxy.server.admin_state</c>) show.
+/// </summary>
+public sealed class ServiceReports
 {
+    private readonly ProxyModelStore models;
+    private readonly HealthStates states;
+    private readonly MaintenanceStates maintenance;
+    private readonly IProxyStateLookup proxyState;
+
+    public ServiceReports(ProxyModelStore models, HealthStates states, MaintenanceStates maintenance, IProxyStateLookup proxyState, IMeterFactory meters)
+    {
+        this.models = models;
+        this.states = states;
+        this.maintenance = maintenance;
+        this.proxyState = proxyState;
+        var meter = meters.Create(ProxyMetrics.MeterName);
+        meter.CreateObservableGauge("exchangeproxy.server.up",
+            () => Build().SelectMany(s => s.Servers.Select(server => new Measurement<int>(
+                server.State == ProbeState.Down || server.PassiveDown ? 0 : 1, new("service", s.Name), new("server", server.Name)))),
+            description: "1 while the server is UP (or unprobed) for the service, 0 when probes or passive health took it out");
+        meter.CreateObservableGauge("exchangeproxy.server.admin_state",
+            () => Build().SelectMany(s => s.Servers.Select(server => new Measurement<int>(
+                (int)server.Admin, new("service", s.Name), new("server", server.Name)))),
+            description: "0 ready, 1 drain, 2 maint, as the operator set it");
+    }
+
     public IReadOnlyList<ServiceReport> Build()
     {
         var reports = new List<ServiceReport>();

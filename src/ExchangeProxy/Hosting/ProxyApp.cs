@@ -52,7 +52,7 @@ public static partial class ProxyApp
                 throw new ConfigurationRejectedException(commandLine.ConfigPath, check.Errors);
             }
 
-            var app = Compose(builder, check.Model, StateFile(check.Model, commandLine.ConfigPath), demo);
+            var app = Compose(builder, check.Model, commandLine.ConfigPath, demo);
             file.ReloadRejected += app.Services.GetRequiredService<ProxyModelStore>().RejectUnreadableFile;
             var paths = string.Join(", ", check.Model.Services.Select(s => s.Path));
             LogConfiguration(app.Logger, commandLine.ConfigPath, check.Model.Servers.Count, paths);
@@ -133,7 +133,7 @@ public static partial class ProxyApp
     private static string StateFile(ProxyModel model, string configPath) =>
         model.Admin.StateFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, AdminSettings.StateFileName);
 
-    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, string stateFile, DemoCasServers? demo)
+    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, string configPath, DemoCasServers? demo)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -162,6 +162,10 @@ public static partial class ProxyApp
             .AddBackendHttpClients()
             .AddWindowsAuthPinning();
         services.AddSingleton<ListenerEndpoints>();
+        services.AddSingleton<HttpStatistics>();
+        services.AddSingleton(new ConfigFile(configPath));
+        services.AddSingleton<StatsCollector>();
+        services.AddSingleton<PrometheusMetrics>();
         services.AddTcpProxy();
         services.AddSingleton<HealthStates>();
         services.AddSingleton<Probes>();
@@ -174,7 +178,12 @@ public static partial class ProxyApp
 
         var app = builder.Build();
         app.Services.GetRequiredService<StickTables>().Follow(app.Services.GetRequiredService<ProxyModelStore>());
-        app.Services.GetRequiredService<MaintenanceStates>().Open(stateFile);
+        app.Services.GetRequiredService<MaintenanceStates>().Open(StateFile(model, configPath));
+        // Instruments exist from the start, so the first scrape has them all.
+        app.Services.GetRequiredService<PrometheusMetrics>();
+        app.Services.GetRequiredService<ServiceReports>();
+        var stats = app.Services.GetRequiredService<StatsCollector>();
+        app.Lifetime.ApplicationStarted.Register(stats.MarkStarted);
         ExchangeAvailableDestinations.FollowMaintenance(app.Services);
         if (demo is not null)
         {
@@ -195,6 +204,7 @@ public static partial class ProxyApp
             proxy.UseMiddleware<DrainingServers>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+            proxy.UseMiddleware<HttpStatistics.Counting>();
         });
         return app;
     }

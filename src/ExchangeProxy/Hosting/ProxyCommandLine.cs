@@ -6,7 +6,8 @@ namespace ExchangeProxy.Hosting;
 /// </summary>
 /// <param name="ConfigPath">The file THE operator edits: <c>--config PATH</c>, else <c>EXCHANGEPROXY_CONFIG</c>, else ./appsettings.json.</param>
 /// <param name="ProbeUrl">With <c>--probe URL</c>: check that URL answers 200 instead of serving.</param>
-public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs)
+/// <param name="HashPassword">With <c>--hash-password</c>: print the hash of the password read from standard input.</param>
+public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs, bool HashPassword = false)
 {
     public const string ConfigEnvironmentVariable = "EXCHANGEPROXY_CONFIG";
     public const string DefaultConfigFile = "appsettings.json";
@@ -17,6 +18,7 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
         string? checkPath = null;
         var demo = false;
         var check = false;
+        var hash = false;
         string? probe = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -25,6 +27,9 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
             {
                 case "--demo":
                     demo = true;
+                    break;
+                case "--hash-password":
+                    hash = true;
                     break;
                 case "--config" when i + 1 < args.Count:
                     configPath = args[++i];
@@ -48,6 +53,6 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
 
         var path = checkPath ?? configPath ?? getEnvironmentVariable(ConfigEnvironmentVariable);
         return new ProxyCommandLine(
-            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest);
+            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest, hash);
     }
 }

@@ -4,12 +4,29 @@ using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Hosting;
 
-/// <summary>What <c>ExchangeProxy</c> does when started: serve, check a file (<c>--check-config</c>) or probe (<c>--probe</c>).</summary>
+/// <summary>
+/// What <c>ExchangeProxy</c> does when started: serve, check a file (<c>--check-config</c>), probe
+/// (<c>--probe</c>) or hash an admin password (<c>--hash-password</c>).
+/// </summary>
 public static class ProxyProgram
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         var commandLine = ProxyCommandLine.Parse(args, Environment.GetEnvironmentVariable);
+        if (commandLine.HashPassword)
+        {
+            // From standard input, so the password stays out of the shell history and the process list.
+            var password = (await input.ReadLineAsync())?.TrimEnd('\r');
+            if (string.IsNullOrEmpty(password))
+            {
+                await error.WriteLineAsync("--hash-password reads the password from standard input; none was given");
+                return 1;
+            }
+
+            await output.WriteLineAsync(Admin.PasswordHash.Create(password));
+            return 0;
+        }
+
         if (commandLine.ProbeUrl is not null)
         {
             return await HealthProbe.RunAsync(commandLine.ProbeUrl, error);

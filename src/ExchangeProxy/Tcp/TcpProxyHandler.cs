@@ -109,8 +109,7 @@ public sealed partial class TcpProxyHandler(
         var connectMs = Time.GetElapsedTime(started).TotalMilliseconds;
         selector.Stick(pool, client.Address, server);
         var counters = statistics.For(pool.Name, server.Name);
-        Interlocked.Increment(ref counters.Total);
-        Interlocked.Increment(ref counters.Active);
+        counters.Start();
         using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time);
         try
         {

@@ -10,8 +10,11 @@ public sealed class TcpStatistics
     private readonly ConcurrentDictionary<(string Pool, string Server), ServerCounters> _servers = new();
     private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.OrdinalIgnoreCase);
 
-    public TcpStatistics(IMeterFactory meters)
+    private readonly TimeProvider _time;
+
+    public TcpStatistics(IMeterFactory meters, TimeProvider time)
     {
+        _time = time;
         var meter = meters.Create(ProxyMetrics.MeterName);
         meter.CreateObservableUpDownCounter("exchangeproxy.tcp.connections.active",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Active), Tags(s.Key))), unit: "{connection}",
@@ -39,7 +42,8 @@ public sealed class TcpStatistics
             unit: "{connection}", description: "Connections refused: MaxConnections reached, or no server");
     }
 
-    public ServerCounters For(string pool, string server) => _servers.GetOrAdd((pool, server), static _ => new ServerCounters());
+    public ServerCounters For(string pool, string server) =>
+        _servers.GetOrAdd((pool, server), static (_, time) => new ServerCounters(time), _time);
 
     public ListenerCounters ForListener(string listener) => _listeners.GetOrAdd(listener, static _ => new ListenerCounters());
 
@@ -53,15 +57,30 @@ public sealed class TcpStatistics
 
 /// <summary>Fields, so the hot path updates them with Interlocked and no indirection.</summary>
 #pragma warning disable CA1051 // Visible instance fields: Interlocked needs refs to them.
-public sealed class ServerCounters
+public sealed class ServerCounters(TimeProvider time)
 {
     public long Active;
+    public long MaxActive;
     public long Total;
     public long BytesIn;
     public long BytesOut;
     public long ConnectErrors;
     public long Retries;
     public long Redispatches;
+
+    public Admin.RateMeter Rate { get; } = new(time);
+
+    internal void Start()
+    {
+        var active = Interlocked.Increment(ref Active);
+        long max;
+        while (active > (max = Volatile.Read(ref MaxActive)) && Interlocked.CompareExchange(ref MaxActive, active, max) != max)
+        {
+        }
+
+        Interlocked.Increment(ref Total);
+        Rate.Mark();
+    }
 }
 
 public sealed class ListenerCounters
