@@ -30,7 +30,7 @@ public sealed class RateMeter(TimeProvider time)
         for (var i = 0; i < Buckets; i++)
         {
             var age = now - Volatile.Read(ref _seconds[i]);
-            if (age is > 0 and <= Buckets)
+            if (age is >= 0 and < Buckets)
             {
                 total += Volatile.Read(ref _counts[i]);
             }

@@ -96,16 +96,16 @@ public sealed partial class StickTables
 
     private void Publish(Meter meter)
     {
-        meter.CreateObservableUpDownCounter("exchangeproxy.stick_table.entries",
+        meter.CreateObservableUpDownCounter("stick_table.entries",
             () => All.Select(t => new Measurement<int>(t.Count, Tag(t))), unit: "{entry}",
             description: "Clients remembered by each stick table");
-        meter.CreateObservableCounter("exchangeproxy.stick_table.lookups",
+        meter.CreateObservableCounter("stick_table.lookups",
             () => All.SelectMany(t => new[]
             {
                 new Measurement<long>(t.Counters.Hits, Tag(t), new("result", "hit")),
                 new Measurement<long>(t.Counters.Misses, Tag(t), new("result", "miss")),
             }), unit: "{lookup}", description: "Stick table lookups, by result");
-        meter.CreateObservableCounter("exchangeproxy.stick_table.redispatches",
+        meter.CreateObservableCounter("stick_table.redispatches",
             () => All.Select(t => new Measurement<long>(t.Counters.Redispatches, Tag(t))), unit: "{client}",
             description: "Clients sent to another server because theirs was down or out of service");
     }

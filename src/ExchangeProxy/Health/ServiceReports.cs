@@ -14,23 +14,23 @@ namespace ExchangeProxy.Health;
 /// </summary>
 public sealed class ServiceReports
 {
-    private readonly ProxyModelStore models;
-    private readonly HealthStates states;
-    private readonly MaintenanceStates maintenance;
-    private readonly IProxyStateLookup proxyState;
+    private readonly ProxyModelStore _models;
+    private readonly HealthStates _states;
+    private readonly MaintenanceStates _maintenance;
+    private readonly IProxyStateLookup _proxyState;
 
     public ServiceReports(ProxyModelStore models, HealthStates states, MaintenanceStates maintenance, IProxyStateLookup proxyState, IMeterFactory meters)
     {
-        this.models = models;
-        this.states = states;
-        this.maintenance = maintenance;
-        this.proxyState = proxyState;
+        _models = models;
+        _states = states;
+        _maintenance = maintenance;
+        _proxyState = proxyState;
         var meter = meters.Create(ProxyMetrics.MeterName);
-        meter.CreateObservableGauge("exchangeproxy.server.up",
+        meter.CreateObservableGauge("server.up",
             () => Build().SelectMany(s => s.Servers.Select(server => new Measurement<int>(
                 server.State == ProbeState.Down || server.PassiveDown ? 0 : 1, new("service", s.Name), new("server", server.Name)))),
             description: "1 while the server is UP (or unprobed) for the service, 0 when probes or passive health took it out");
-        meter.CreateObservableGauge("exchangeproxy.server.admin_state",
+        meter.CreateObservableGauge("server.admin_state",
             () => Build().SelectMany(s => s.Servers.Select(server => new Measurement<int>(
                 (int)server.Admin, new("service", s.Name), new("server", server.Name)))),
             description: "0 ready, 1 drain, 2 maint, as the operator set it");
@@ -39,20 +39,20 @@ public sealed class ServiceReports
     public IReadOnlyList<ServiceReport> Build()
     {
         var reports = new List<ServiceReport>();
-        var model = models.Current;
+        var model = _models.Current;
         foreach (var service in model.Pools)
         {
             // Layer-4 pools have no YARP cluster, and so no passive health.
-            proxyState.TryGetCluster(YarpModel.IdOf(service.Name), out var cluster);
+            _proxyState.TryGetCluster(YarpModel.IdOf(service.Name), out var cluster);
             var servers = service.Servers.Select(server =>
             {
-                var status = states.Find(service.Name, server.Name);
+                var status = _states.Find(service.Name, server.Name);
                 var passiveDown = cluster is not null && cluster.Destinations.TryGetValue(server.Name, out var destination)
                     && destination.Health.Passive == DestinationHealth.Unhealthy;
                 return new ServerReport(
                     server.Name,
                     status?.State ?? ProbeState.Unknown,
-                    maintenance.For(service.Name, server.Name),
+                    _maintenance.For(service.Name, server.Name),
                     passiveDown,
                     status?.Check.Type ?? service.Check.Type,
                     status?.Last,

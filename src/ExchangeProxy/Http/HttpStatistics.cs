@@ -21,19 +21,19 @@ public sealed class HttpStatistics
     {
         _time = time;
         var meter = meters.Create(ProxyMetrics.MeterName);
-        meter.CreateObservableCounter("exchangeproxy.http.requests",
+        meter.CreateObservableCounter("http.requests",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Total), Tags(s.Key))), unit: "{request}",
             description: "Requests forwarded to each server of each service");
-        meter.CreateObservableUpDownCounter("exchangeproxy.http.requests.active",
+        meter.CreateObservableUpDownCounter("http.requests.active",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Active), Tags(s.Key))), unit: "{request}",
             description: "Requests in flight to each server");
-        meter.CreateObservableCounter("exchangeproxy.http.bytes",
+        meter.CreateObservableCounter("http.bytes",
             () => _servers.SelectMany(s => new[]
             {
                 new Measurement<long>(Volatile.Read(ref s.Value.BytesIn), [.. Tags(s.Key), new("direction", "in")]),
                 new Measurement<long>(Volatile.Read(ref s.Value.BytesOut), [.. Tags(s.Key), new("direction", "out")]),
             }), unit: "By", description: "Request (in) and response (out) body bytes, per server");
-        meter.CreateObservableCounter("exchangeproxy.http.errors",
+        meter.CreateObservableCounter("http.errors",
             () => _servers.SelectMany(s => new[]
             {
                 new Measurement<long>(Volatile.Read(ref s.Value.ConnectErrors), [.. Tags(s.Key), new("kind", "connect")]),

@@ -16,28 +16,28 @@ public sealed class TcpStatistics
     {
         _time = time;
         var meter = meters.Create(ProxyMetrics.MeterName);
-        meter.CreateObservableUpDownCounter("exchangeproxy.tcp.connections.active",
+        meter.CreateObservableUpDownCounter("tcp.connections.active",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Active), Tags(s.Key))), unit: "{connection}",
             description: "Layer-4 connections open to each server");
-        meter.CreateObservableCounter("exchangeproxy.tcp.connections",
+        meter.CreateObservableCounter("tcp.connections",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Total), Tags(s.Key))), unit: "{connection}",
             description: "Layer-4 connections made to each server");
-        meter.CreateObservableCounter("exchangeproxy.tcp.bytes",
+        meter.CreateObservableCounter("tcp.bytes",
             () => _servers.SelectMany(s => new[]
             {
                 new Measurement<long>(Volatile.Read(ref s.Value.BytesIn), [.. Tags(s.Key), new("direction", "in")]),
                 new Measurement<long>(Volatile.Read(ref s.Value.BytesOut), [.. Tags(s.Key), new("direction", "out")]),
             }), unit: "By", description: "Layer-4 bytes from clients (in) and to clients (out), per server");
-        meter.CreateObservableCounter("exchangeproxy.tcp.connect_errors",
+        meter.CreateObservableCounter("tcp.connect_errors",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.ConnectErrors), Tags(s.Key))), unit: "{error}",
             description: "Failed connection attempts to each server");
-        meter.CreateObservableCounter("exchangeproxy.tcp.retries",
+        meter.CreateObservableCounter("tcp.retries",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Retries), Tags(s.Key))), unit: "{retry}",
             description: "Connection attempts that were retries, per server tried");
-        meter.CreateObservableCounter("exchangeproxy.tcp.redispatches",
+        meter.CreateObservableCounter("tcp.redispatches",
             () => _servers.Select(s => new Measurement<long>(Volatile.Read(ref s.Value.Redispatches), Tags(s.Key))), unit: "{connection}",
             description: "Connections moved to this server from a failed or unusable one");
-        meter.CreateObservableCounter("exchangeproxy.tcp.refused",
+        meter.CreateObservableCounter("tcp.refused",
             () => _listeners.Select(l => new Measurement<long>(Volatile.Read(ref l.Value.Refused), new KeyValuePair<string, object?>("listener", l.Key))),
             unit: "{connection}", description: "Connections refused: MaxConnections reached, or no server");
     }

@@ -7,7 +7,7 @@ namespace ExchangeProxy.WindowsAuth;
 /// <summary>Every pinned client connection: counted for the stats page and metrics, closed when its server goes down.</summary>
 public sealed partial class PinnedConnections
 {
-    public const string InstrumentName = "exchangeproxy.windows_auth.pinned_connections";
+    public const string InstrumentName = "windows_auth.pinned_connections";
 
     private readonly ConcurrentDictionary<PinnedBackend, byte> _pins = new();
     private readonly ILogger<PinnedConnections> _logger;

@@ -109,7 +109,7 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     public async Task A_client_whose_server_goes_down_is_redispatched_and_stays_when_the_server_returns()
     {
         await using var proxy = await RunningProxy.StartAsync(Sticky());
-        using var redispatches = new MetricReader(proxy, "exchangeproxy.stick_table.redispatches");
+        using var redispatches = new MetricReader(proxy, "stick_table.redispatches");
         var first = await ServerOf(proxy, 2);
 
         HealthVerdicts.Set(proxy, "exchange-owa", first, DestinationHealth.Unhealthy);

@@ -95,6 +95,12 @@ public sealed class ProxyProcess : IAsyncDisposable
         }
     }
 
+    public async Task WriteStdinAsync(string text)
+    {
+        await _process.StandardInput.WriteAsync(text);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>Ends the process's standard input (openssl s_client, for one, exits on it).</summary>
     public void CloseStdin() => _process.StandardInput.Close();
 
