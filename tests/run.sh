@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs the Debian tools the tests drive (curl, openssl and swaks as real clients;
-# redis-server, the shared stick table store), then runs every test. A missing tool fails here, loudly,
+# redis-server, the shared stick table store; chromium, for the stats page), then runs every test. A missing tool fails here, loudly,
 # rather than skipping a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v swaks >/dev/null || need+=(swaks)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

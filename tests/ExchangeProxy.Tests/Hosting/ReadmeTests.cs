@@ -25,6 +25,22 @@ public sealed partial class ReadmeTests
         Assert.Equal("https://127.0.0.1:5443", url);
 
         await DemoAssert.BothServersAnswerAsync(url);
+
+        // The stats page the README points a newcomer to shows both demo servers with the requests just sent.
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var stats = StatsUrl().Match(readme[..readme.IndexOf("## Running it for real", StringComparison.Ordinal)]).Value;
+        Assert.Equal("http://127.0.0.1:4711/", stats);
+        using var admin = new HttpClient();
+        Assert.Contains("ExchangeProxy statistics", await admin.GetStringAsync(stats), StringComparison.Ordinal);
+        System.Text.Json.JsonElement[] servers = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync(stats + ";json"));
+            servers = [.. json.RootElement.GetProperty("sections").EnumerateArray()
+                .Single(s => s.GetProperty("name").GetString() == "owa").GetProperty("servers").EnumerateArray().Select(s => s.Clone())];
+            return servers.All(s => s.GetProperty("state").GetString() == "UP");
+        }, "the demo servers' first checks are in");
+        Assert.Equal([1L, 1L], servers.Select(s => s.GetProperty("total").GetInt64()));
     }
 
     [Fact]
@@ -34,6 +50,9 @@ public sealed partial class ReadmeTests
         Assert.Contains("bash tests/run.sh", File.ReadAllText(Repository.PathOf(".ci/run")), StringComparison.Ordinal);
         Assert.Contains("dotnet test", File.ReadAllText(Repository.PathOf("tests/run.sh")), StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
+    private static partial Regex StatsUrl();
 
     [GeneratedRegex(@"```sh\n(.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex ShellBlock();

@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ExchangeProxy.Tests.Infrastructure;
+
+namespace ExchangeProxy.Tests.Admin;
+
+/// <summary>deploy/grafana's dashboard asks only for metrics that /metrics serves.</summary>
+public sealed partial class GrafanaDashboardTests : TwoCasServersTest
+{
+    protected override bool WindowsAuth => true;
+
+    [Fact]
+    public async Task Every_metric_the_dashboard_queries_is_scraped_from_a_proxy_carrying_traffic()
+    {
+        var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Repository.PathOf("deploy/grafana/exchangeproxy.json")))!;
+        var names = dashboard["panels"]!.AsArray()
+            .SelectMany(p => p!["targets"]!.AsArray().Select(t => t!["expr"]!.GetValue<string>()))
+            .SelectMany(expr => MetricName().Matches(expr).Select(m => m.Value))
+            .ToHashSet();
+        Assert.NotEmpty(names);
+
+        var config = Config().Service("owa", new JsonObject { ["Affinity"] = new JsonObject { ["Mode"] = "ClientIp" } })
+            .Listener("https", new JsonObject { ["Listen"] = "127.0.0.1:0", ["Port"] = Exchange1.Port, ["Servers"] = new JsonArray("exchange1") });
+        // A layer-4 pool needs one port for all its servers: exchange1's.
+        await using var proxy = await RunningProxy.StartAsync(config);
+        using (var client = proxy.CreateClient())
+        {
+            await client.GetAsync("/owa/");
+        }
+
+        using var outlook = new SigningInClient(proxy, "alice");
+        await outlook.SignInAsync("/EWS/Exchange.asmx");
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync(proxy.TcpListener("https"));
+            await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x01, 0x00 });
+        }
+
+        using var admin = proxy.CreateAdminClient();
+        var metrics = await admin.GetStringAsync("/metrics");
+        Assert.All(names, name => Assert.Matches($"(?m)^{name}[{{ ]", metrics));
+    }
+
+    [GeneratedRegex(@"\b(exchangeproxy|microsoft_aspnetcore)_[a-z_]+")]
+    private static partial Regex MetricName();
+}

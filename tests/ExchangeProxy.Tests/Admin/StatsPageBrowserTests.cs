@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text.Json;
+using ExchangeProxy.Tests.Infrastructure;
+
+namespace ExchangeProxy.Tests.Admin;
+
+/// <summary>The stats page in a real headless Chromium: rows, states, a drain click, and a screenshot kept as an artifact.</summary>
+public sealed class StatsPageBrowserTests : TwoCasServersTest
+{
+    public static string ScreenshotPath => Path.Combine(Repository.Root, "TestResults", "stats-page.png");
+
+    [Fact]
+    public async Task The_page_shows_both_servers_taking_traffic_and_drains_one_on_a_click()
+    {
+        await using var proxy = await RunningProxy.StartAsync(Config());
+        using (var client = proxy.CreateClient())
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                using var response = await client.GetAsync("/owa/");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
+
+        await ProbeRounds.FirstRoundAsync(proxy);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        await chromium.NavigateAsync(proxy.AdminAddress!);
+
+        const string OwaRows = "document.querySelectorAll('section[data-service=\"owa\"] tr.server')";
+        await Eventually.TrueAsync(() => chromium.TrueAsync($"{OwaRows}.length === 2"), "the OWA table has its two servers");
+        var cells = await chromium.EvaluateAsync(
+            $"[...{OwaRows}].map(r => [...r.cells].slice(0, 10).map(c => c.innerText.trim()))");
+        var rows = cells!.AsArray().Select(r => r!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).ToDictionary(r => r[0]);
+        Assert.Equal("UP", rows["exchange1"][1]);
+        Assert.Equal("UP", rows["exchange2"][1]);
+        Assert.Equal("5", rows["exchange1"][9]);
+        Assert.Equal("5", rows["exchange2"][9]);
+        Assert.StartsWith("Http: 200 from /owa/healthcheck.htm", rows["exchange1"][2], StringComparison.Ordinal);
+        Assert.True(await chromium.TrueAsync("document.body.innerText.includes('ExchangeProxy statistics')"));
+
+        await chromium.EvaluateAsync(
+            "document.querySelector('section[data-service=\"owa\"] tr[data-server=\"exchange1\"] button[data-action=\"drain\"]').click()");
+        await Eventually.TrueAsync(
+            () => chromium.TrueAsync("document.querySelector('section[data-service=\"owa\"] tr[data-server=\"exchange1\"] .state').innerText === 'DRAIN'"),
+            "the page shows exchange1 draining for OWA");
+        using var admin = proxy.CreateAdminClient();
+        var servers = JsonDocument.Parse(await admin.GetStringAsync("/api/servers")).RootElement;
+        var owa = servers.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "owa");
+        Assert.Equal("drain", owa.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "exchange1").GetProperty("admin").GetString());
+        var ews = servers.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "ews");
+        Assert.Equal("ready", ews.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "exchange1").GetProperty("admin").GetString());
+
+        var png = await chromium.ScreenshotAsync();
+        Assert.True(png.AsSpan(1, 3).SequenceEqual("PNG"u8));
+        Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
+        await File.WriteAllBytesAsync(ScreenshotPath, png);
+    }
+}
