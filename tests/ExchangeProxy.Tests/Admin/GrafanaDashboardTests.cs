@@ -38,6 +38,9 @@ public sealed partial class GrafanaDashboardTests : TwoCasServersTest
             await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x01, 0x00 });
         }
 
+        var layer4 = proxy.Services.GetRequiredService<ExchangeProxy.Tcp.TcpStatistics>();
+        await Eventually.TrueAsync(() => layer4.Servers.ContainsKey(("https", "exchange1")), "the layer-4 connection reached its server");
+
         using var admin = proxy.CreateAdminClient();
         var metrics = await admin.GetStringAsync("/metrics");
         Assert.All(names, name => Assert.Matches($"(?m)^{name}[{{ ]", metrics));
