@@ -24,6 +24,13 @@ public sealed partial class HealthMonitor(
     private readonly Lock _lock = new();
     private CancellationToken _stopping;
 
+    /// <summary>The statuses exist before the listeners open: ExecuteAsync itself runs later, on the thread pool.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        states.Apply(models.Current);
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;

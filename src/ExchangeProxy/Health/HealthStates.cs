@@ -8,17 +8,17 @@ namespace ExchangeProxy.Health;
 /// </summary>
 public sealed class HealthStates(TimeProvider time)
 {
-    private volatile Dictionary<(string Service, string Server), ServerStatus> _statuses = [];
+    private volatile Dictionary<(string Service, string Server), ServerStatus>? _statuses;
     private volatile bool _ready;
 
-    public IReadOnlyCollection<ServerStatus> All => _statuses.Values;
+    public IReadOnlyCollection<ServerStatus> All => (IReadOnlyCollection<ServerStatus>?)_statuses?.Values ?? [];
 
-    /// <summary>True once every server of every service has been probed at least once; it stays true.</summary>
+    /// <summary>True once every server of every service has been probed at least once (never before the first <see cref="Apply"/>); it stays true.</summary>
     public bool Ready
     {
         get
         {
-            if (!_ready && _statuses.Values.All(s => s.Probed))
+            if (!_ready && _statuses is { } statuses && statuses.Values.All(s => s.Probed))
             {
                 _ready = true;
             }
@@ -28,12 +28,12 @@ public sealed class HealthStates(TimeProvider time)
     }
 
     public ServerStatus? Find(string service, string server) =>
-        _statuses.GetValueOrDefault((service.ToLowerInvariant(), server.ToLowerInvariant()));
+        _statuses?.GetValueOrDefault((service.ToLowerInvariant(), server.ToLowerInvariant()));
 
     /// <summary>Keeps the status of each server that stays in a service; adds the new ones as Unknown.</summary>
     public IReadOnlyCollection<ServerStatus> Apply(ProxyModel model)
     {
-        var current = _statuses;
+        var current = _statuses ?? [];
         var next = new Dictionary<(string, string), ServerStatus>();
         foreach (var service in model.Pools)
         {
