@@ -11,8 +11,11 @@ public sealed record ProxyModel(
     IReadOnlyList<TcpService> TcpServices,
     IReadOnlyList<IPNetwork> TrustedProxies,
     StickStoreSettings? Redis,
-    AdminSettings Admin)
+    AdminSettings Admin,
+    TimeSpan ShutdownGracePeriod)
 {
+    public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
+
     /// <summary>Every pool of servers, layer 7 and layer 4: what is probed and what maintenance applies to.</summary>
     public IEnumerable<ServerPool> Pools =>
         Services.Select(s => new ServerPool(s.Name, s.Servers, s.Check, s.AcceptAnyServerCertificate, null))

@@ -50,6 +50,11 @@ public static partial class ProxyModelLoader
             errors);
         var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
         var admin = CheckResolution.ResolveAdmin(options.Admin, errors);
+        var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
+        if (grace < TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError($"{Section}:ShutdownGracePeriod", $"{grace} is negative"));
+        }
 
         if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0 && !tcp.Any(t => t.Listen is not null))
         {
@@ -59,7 +64,7 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace));
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)

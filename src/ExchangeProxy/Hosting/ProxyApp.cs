@@ -69,6 +69,9 @@ public static partial class ProxyApp
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: no new connections; requests and connections in flight have {GracePeriod} to finish")]
+    private static partial void LogStopping(Microsoft.Extensions.Logging.ILogger logger, TimeSpan gracePeriod);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration {ConfigPath}: {ServerCount} servers, services {Services}")]
     private static partial void LogConfiguration(Microsoft.Extensions.Logging.ILogger logger, string configPath, int serverCount, string services);
 
@@ -148,6 +151,8 @@ public static partial class ProxyApp
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
+        // SIGTERM: Kestrel stops accepting, and waits this long for requests and connections in flight.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = model.ShutdownGracePeriod);
         services.AddSingleton(sp => new ProxyModelStore(
             model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
@@ -184,6 +189,7 @@ public static partial class ProxyApp
         app.Services.GetRequiredService<ServiceReports>();
         var stats = app.Services.GetRequiredService<StatsCollector>();
         app.Lifetime.ApplicationStarted.Register(stats.MarkStarted);
+        app.Lifetime.ApplicationStopping.Register(() => LogStopping(app.Logger, model.ShutdownGracePeriod));
         ExchangeAvailableDestinations.FollowMaintenance(app.Services);
         if (demo is not null)
         {

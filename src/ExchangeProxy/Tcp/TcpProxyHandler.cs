@@ -119,7 +119,9 @@ public sealed partial class TcpProxyHandler(
             }
 
             sweeper.Add(session);
-            await session.RunAsync(lifetime.ApplicationStopping);
+            // Not the host's stopping token: on SIGTERM a session may finish within the grace period, after which
+            // Kestrel closes the connection itself.
+            await session.RunAsync(connection.ConnectionClosed);
         }
         catch (SocketException)
         {

@@ -65,12 +65,42 @@ public sealed partial class PublishedAppTests : TwoCasServersTest
             // The HEALTHCHECK command, pointed at this listener.
             var healthcheck = HealthcheckLine().Match(dockerfile);
             Assert.True(healthcheck.Success, "the Dockerfile has a HEALTHCHECK running --probe");
-            await using var probe = ProxyProcess.Start("dotnet", [Path.Combine(app, "ExchangeProxy.dll"), "--probe", $"{url}/health/live"], app);
-            Assert.Equal(0, await probe.ExitCodeAsync(Timeout));
+            await using (var probe = ProxyProcess.Start("dotnet", [Path.Combine(app, "ExchangeProxy.dll"), "--probe", $"{url}/health/live"], app))
+            {
+                Assert.Equal(0, await probe.ExitCodeAsync(Timeout));
+            }
+
+            // docker stop: SIGTERM during a long request. It completes; new connections are refused; exit 0.
+            var longRequest = client.GetAsync($"{url}/owa/?delayMs=3000");
+            await Eventually.TrueAsync(() => Exchange1.InFlight + Exchange2.InFlight == 1, "the long request reached its server");
+            proxy.Terminate();
+            var port = new Uri(url).Port;
+            await Eventually.TrueAsync(() => !Accepts(port), "the listener stops accepting");
+            using (var answered = await longRequest)
+            {
+                Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            }
+
+            Assert.Equal(0, await proxy.ExitCodeAsync(Timeout));
+            Assert.Contains("Stopping: no new connections", proxy.Stdout, StringComparison.Ordinal);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static bool Accepts(int port)
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.TcpClient();
+            socket.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
         }
     }
 

@@ -95,6 +95,13 @@ public sealed class ProxyProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends SIGTERM, as docker stop and Kubernetes do.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public async Task WriteStdinAsync(string text)
     {
         await _process.StandardInput.WriteAsync(text);
