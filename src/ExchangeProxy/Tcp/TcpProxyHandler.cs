@@ -119,9 +119,10 @@ public sealed partial class TcpProxyHandler(
             }
 
             sweeper.Add(session);
-            // Not the host's stopping token: on SIGTERM a session may finish within the grace period, after which
-            // Kestrel closes the connection itself.
-            await session.RunAsync(connection.ConnectionClosed);
+            // Not ApplicationStopping: on SIGTERM a session may finish within the grace period; Kestrel aborts
+            // what is left when it ends, and the host then reports stopped. (Nor ConnectionClosed, which a
+            // client's half-close already fires.)
+            await session.RunAsync(lifetime.ApplicationStopped);
         }
         catch (SocketException)
         {

@@ -121,6 +121,9 @@ public sealed class RunningProxy : IAsyncDisposable
             }
         });
 
+    /// <summary>What SIGTERM does: stop accepting, let what is in flight finish within the grace period.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

@@ -217,6 +217,38 @@ public sealed class TcpListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_in_flight_when_the_proxy_stops_finishes_within_the_grace_period()
+    {
+        await using var hashing = new FakeTcpServer("hasher", FakeTcpMode.Hash, First, FakeTcpServer.FreePortOn(First));
+        var config = Config(new JsonObject { ["Port"] = hashing.EndPoint.Port, ["Servers"] = new JsonArray("backend1"), ["Check"] = new JsonObject { ["Type"] = "None" } });
+        config.Section["ShutdownGracePeriod"] = "00:00:20";
+        await using var proxy = await RunningProxy.StartAsync(config);
+        var listener = proxy.TcpListener("tcp");
+        await using var client = await TcpTestClient.ConnectAsync(listener);
+        Assert.Equal("hasher", await client.ReadLineAsync());
+
+        var stopping = proxy.StopAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await using var late = await TcpTestClient.ConnectAsync(listener);
+                return false;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }, "the listener refuses new connections");
+
+        var data = RandomNumberGenerator.GetBytes(64 * 1024);
+        await client.Stream.WriteAsync(data);
+        client.ShutdownSend();
+        Assert.Equal($"{Convert.ToHexString(SHA256.HashData(data))} {data.Length}", await client.ReadLineAsync());
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task A_thousand_concurrent_connections_each_arrive_intact()
     {
         await using var hashing = new FakeTcpServer("hasher", FakeTcpMode.Hash, First, FakeTcpServer.FreePortOn(First));
