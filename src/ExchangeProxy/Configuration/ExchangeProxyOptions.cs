@@ -22,6 +22,8 @@ public sealed class ExchangeProxyOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    public ProtectionOptions Protection { get; set; } = new();
+
     /// <summary>On SIGTERM: how long in-flight requests and layer-4 connections may take to finish before they are cut.</summary>
     public TimeSpan? ShutdownGracePeriod { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Health;
+using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Configuration;
 
@@ -12,7 +13,8 @@ public sealed record ProxyModel(
     IReadOnlyList<IPNetwork> TrustedProxies,
     StickStoreSettings? Redis,
     AdminSettings Admin,
-    TimeSpan ShutdownGracePeriod)
+    TimeSpan ShutdownGracePeriod,
+    ProtectionSettings Protection)
 {
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Configuration;
 
@@ -50,6 +51,7 @@ public static partial class ProxyModelLoader
             errors);
         var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
         var admin = CheckResolution.ResolveAdmin(options.Admin, errors);
+        var protection = ProtectionSettings.Resolve(options.Protection, errors);
         var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
         if (grace < TimeSpan.Zero)
         {
@@ -64,7 +66,7 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection));
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)

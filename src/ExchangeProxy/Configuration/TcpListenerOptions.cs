@@ -52,6 +52,15 @@ public sealed class TcpListenerOptions
     public Dictionary<string, string>? Sni { get; set; }
 
     public bool? AcceptAnyServerCertificate { get; set; }
+
+    /// <summary>Client networks (CIDR or address) that may connect; everyone when empty, unless Relay.</summary>
+    public List<string>? AllowedClients { get; set; }
+
+    /// <summary>
+    /// The servers relay for whoever the proxy lets in (every sender reaches Exchange with the proxy's address):
+    /// then only AllowedClients may connect, and nobody when it is empty.
+    /// </summary>
+    public bool? Relay { get; set; }
 }
 
 public enum TcpBalance

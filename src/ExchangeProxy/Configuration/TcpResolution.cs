@@ -126,6 +126,24 @@ public static class TcpResolution
             sni[lower] = pool;
         }
 
+        var allowed = new List<IPNetwork>();
+        for (var i = 0; i < (configured.AllowedClients?.Count ?? 0); i++)
+        {
+            var entry = configured.AllowedClients![i].Trim();
+            if (IPNetwork.TryParse(entry, out var network))
+            {
+                allowed.Add(network);
+            }
+            else if (IPAddress.TryParse(entry, out var address))
+            {
+                allowed.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
+            }
+            else
+            {
+                errors.Add(new ConfigError($"{key}:AllowedClients:{i}", $"'{entry}' is not an IP address or CIDR network"));
+            }
+        }
+
         if (errors.Count > errorCount)
         {
             return null;
@@ -134,7 +152,7 @@ public static class TcpResolution
         return new TcpService(name, listen, port, members, configured.Balance ?? TcpBalance.RoundRobin, affinity, check,
             connect, client, server, maxConnections, retries, configured.Redispatch ?? true, configured.DontLogNull ?? true,
             configured.SendProxy ?? ProxyProtocolVersion.None, configured.AcceptProxy ?? false, sni,
-            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate);
+            configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate, allowed, configured.Relay ?? false);
     }
 
     private static TimeSpan Positive(TimeSpan value, string key, List<ConfigError> errors)

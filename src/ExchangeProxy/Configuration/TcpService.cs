@@ -25,8 +25,17 @@ public sealed record TcpService(
     ProxyProtocolVersion SendProxy,
     bool AcceptProxy,
     IReadOnlyDictionary<string, string> Sni,
-    bool AcceptAnyServerCertificate)
+    bool AcceptAnyServerCertificate,
+    IReadOnlyList<IPNetwork> AllowedClients,
+    bool Relay)
 {
+    /// <summary>Whether <paramref name="client"/> may connect: listed, or nobody is listed on a listener that does not relay.</summary>
+    public bool Allows(IPAddress client)
+    {
+        var address = client.IsIPv4MappedToIPv6 ? client.MapToIPv4() : client;
+        return AllowedClients.Count == 0 ? !Relay : AllowedClients.Any(n => n.Contains(address));
+    }
+
     public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan DefaultClientTimeout = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan DefaultServerTimeout = TimeSpan.FromMinutes(1);

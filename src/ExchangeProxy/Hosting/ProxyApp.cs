@@ -5,6 +5,7 @@ using ExchangeProxy.Configuration;
 using ExchangeProxy.Demo;
 using ExchangeProxy.Health;
 using ExchangeProxy.Http;
+using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
 using Microsoft.AspNetCore.DataProtection;
@@ -141,6 +142,8 @@ public static partial class ProxyApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kerberos tokens of users in many groups: 64 KB of headers by default (Kestrel: 32 KB); Kestrel:Limits overrides.
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
             if (model.Admin.Url is { } admin)
             {
                 AdminListener.Listen(kestrel, admin);
@@ -199,6 +202,8 @@ public static partial class ProxyApp
         app.UseMiddleware<TrustedForwardedHeaders>();
         app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
         app.UseAdminListener();
+        app.UseMiddleware<EdgeProtection>();
+        EdgeProtection.WarnIfOpen(model, app.Logger);
         app.MapProxyHealth();
         app.MapReverseProxy(proxy =>
         {

@@ -81,6 +81,12 @@ public sealed partial class TcpProxyHandler(
                 client = await ProxyProtocol.ReadAsync(input, setup.Token) ?? client;
             }
 
+            if (!service.Allows(client.Address))
+            {
+                Refuse(service, client, TcpTermination.NotAllowed, service.Relay ? "relay listener: not in AllowedClients" : "not in AllowedClients");
+                return;
+            }
+
             if (service.Sni.Count > 0)
             {
                 var serverName = await TlsClientHello.PeekServerNameAsync(input, setup.Token);

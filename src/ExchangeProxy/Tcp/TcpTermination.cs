@@ -13,5 +13,6 @@ public enum TcpTermination
     ServerError,
     Refused,
     ProxyHeaderInvalid,
+    NotAllowed,
     Shutdown,
 }

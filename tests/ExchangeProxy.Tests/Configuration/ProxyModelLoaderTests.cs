@@ -2,6 +2,7 @@ using System.Text;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
+using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Tests.Configuration;
 
@@ -204,6 +205,34 @@ public class ProxyModelLoaderTests
     public void Bad_listener_settings_are_named_by_key(string listeners, string key, string message)
     {
         var error = SingleError(TwoServers + ", \"Listeners\": { " + listeners + " }");
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_exploit_rules_are_on_by_default_and_can_be_switched_off_or_added_to()
+    {
+        Assert.Equal(["ProxyNotShell", "ProxyShell", "ProxyLogonAnonResource", "ProxyLogonBEResource"],
+            Load(TwoServers).Model!.Protection.Rules.Select(r => r.Name));
+        const string Protection = """
+            "Protection": { "Action": "Abort",
+              "Rules": { "ProxyShell": { "Enabled": false }, "scanners": { "Target": "Header:User-Agent", "Pattern": "sqlmap" } },
+              "InternalOnly": { "/ecp": [ "10.0.0.0/8", "192.168.1.7" ] } }
+            """;
+        var protection = Load(TwoServers + ", " + Protection).Model!.Protection;
+        Assert.Equal(["ProxyNotShell", "ProxyLogonAnonResource", "ProxyLogonBEResource", "scanners"], protection.Rules.Select(r => r.Name));
+        Assert.All(protection.Rules, r => Assert.Equal(RuleAction.Abort, r.Action));
+        Assert.Equal(2, protection.InternalOnly["/ecp"].Count);
+    }
+
+    [Theory]
+    [InlineData("\"Rules\": { \"x\": { \"Target\": \"Body\", \"Pattern\": \"a\" } }", "ExchangeProxy:Protection:Rules:x:Target", "is not Uri, Path, Query, Cookie or Header:Name")]
+    [InlineData("\"Rules\": { \"x\": { \"Target\": \"Path\", \"Pattern\": \"(unclosed\" } }", "ExchangeProxy:Protection:Rules:x:Pattern", "is not a regular expression")]
+    [InlineData("\"InternalOnly\": { \"/ecp\": [ \"intranet\" ] }", "ExchangeProxy:Protection:InternalOnly:/ecp:0", "is not an IP address or CIDR network")]
+    public void Bad_protection_settings_are_named_by_key(string protection, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", \"Protection\": { " + protection + " }");
 
         Assert.Equal(key, error.Key);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);

@@ -64,6 +64,8 @@ public sealed class FakeCasServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
+            // IIS takes Kerberos tokens of users in many groups (MaxFieldLength / MaxRequestBytes raised).
+            k.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
             k.Listen(address ?? IPAddress.Loopback, port, listen =>
             {
                 auth?.Track(listen);

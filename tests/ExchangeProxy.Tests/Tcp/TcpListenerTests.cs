@@ -249,6 +249,27 @@ public sealed class TcpListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_relay_listener_lets_in_only_its_allowed_clients_and_nobody_without_a_list()
+    {
+        var config = Config(new JsonObject { ["Relay"] = true, ["AllowedClients"] = new JsonArray("127.0.0.5", "10.0.0.0/8") })
+            .Listener("open-relay", new JsonObject { ["Listen"] = "127.0.0.1:0", ["Port"] = _backend1.EndPoint.Port, ["Relay"] = true })
+            .Listener("submission", new JsonObject { ["Listen"] = "127.0.0.1:0", ["Port"] = _backend1.EndPoint.Port, ["AllowedClients"] = new JsonArray("127.0.0.6") });
+        await using var proxy = await RunningProxy.StartAsync(config);
+
+        Assert.NotNull(await GreetingAsync(proxy, from: IPAddress.Parse("127.0.0.5")));
+        Assert.Null(await GreetingAsync(proxy, from: IPAddress.Parse("127.0.0.7")));
+        Assert.Null(await GreetingAsync(proxy, "open-relay", IPAddress.Parse("127.0.0.5")));
+        Assert.NotNull(await GreetingAsync(proxy, "submission", IPAddress.Parse("127.0.0.6")));
+        Assert.Null(await GreetingAsync(proxy, "submission", IPAddress.Parse("127.0.0.5")));
+
+        var statistics = proxy.Services.GetRequiredService<TcpStatistics>();
+        Assert.Equal(1, statistics.ForListener("tcp").Refused);
+        Assert.Equal(1, statistics.ForListener("open-relay").Refused);
+        Assert.Contains(proxy.Logs.Entries, e => e.Message.Contains("NotAllowed", StringComparison.Ordinal)
+            && e.Message.Contains("relay listener: not in AllowedClients", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_thousand_concurrent_connections_each_arrive_intact()
     {
         await using var hashing = new FakeTcpServer("hasher", FakeTcpMode.Hash, First, FakeTcpServer.FreePortOn(First));
