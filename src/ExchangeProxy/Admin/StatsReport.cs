@@ -50,7 +50,8 @@ public sealed record StatsRow(
     long ResponseErrors,
     long ServerErrors,
     long Retries,
-    long Redispatches);
+    long Redispatches,
+    string? Warning = null);
 
 public sealed record StatsAffinity(string Table, int Entries, long Hits, long Misses, long Redispatches);
 
@@ -115,7 +116,7 @@ public sealed class StatsCollector(
             return new StatsRow(server.Name, state, weight, check.Type, check.Result, check.Latency, check.Ago, check.InState,
                 Volatile.Read(ref c.Active), Volatile.Read(ref c.MaxActive), Volatile.Read(ref c.Total), c.Rate.PerSecond(),
                 Volatile.Read(ref c.BytesIn), Volatile.Read(ref c.BytesOut), Volatile.Read(ref c.ConnectErrors),
-                Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), 0, 0);
+                Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), 0, 0, server.Warning);
         }
 
         var t = tcp.For(pool, server.Name);

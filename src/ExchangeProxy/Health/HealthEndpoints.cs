@@ -93,6 +93,7 @@ public static class HealthEndpoints
         passiveDown = server.PassiveDown,
         since = server.Since,
         checks = server.Checks,
+        warning = server.Warning,
         lastCheck = server.Last is { } last
             ? new { type = server.Check.ToString(), ok = last.Ok, detail = last.Detail, latencyMs = Math.Round(last.Latency.TotalMilliseconds, 1), at = last.At }
             : null,

@@ -17,9 +17,11 @@ public sealed partial class HealthMonitor(
     Probes probes,
     IProxyStateLookup proxyState,
     IDestinationHealthUpdater updater,
+    ListenerCertificates certificates,
     TimeProvider time,
     ILogger<HealthMonitor> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
     private readonly Dictionary<ServerStatus, CancellationTokenSource> _loops = [];
     private readonly Lock _lock = new();
     private CancellationToken _stopping;
@@ -63,12 +65,13 @@ public sealed partial class HealthMonitor(
                 var server = pool.Servers.First(s => string.Equals(s.Name, status.Server, StringComparison.OrdinalIgnoreCase));
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
                 _loops[status] = cancel;
-                _ = ProbeLoopAsync(status, pool.AddressOf(server), pool.AcceptAnyServerCertificate, cancel.Token);
+                var layer7 = model.Services.Any(s => string.Equals(s.Name, pool.Name, StringComparison.OrdinalIgnoreCase));
+                _ = ProbeLoopAsync(status, pool.AddressOf(server), pool.AcceptAnyServerCertificate, layer7, cancel.Token);
             }
         }
     }
 
-    private async Task ProbeLoopAsync(ServerStatus status, Uri address, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    private async Task ProbeLoopAsync(ServerStatus status, Uri address, bool acceptAnyCertificate, bool layer7, CancellationToken cancellationToken)
     {
         try
         {
@@ -86,6 +89,12 @@ public sealed partial class HealthMonitor(
                     if (status.Record(result) is { } changed)
                     {
                         LogChange(status, changed, result);
+                    }
+
+                    if (layer7 && certificates.MismatchOf(address, probes.CertificateOf(address)) is { } mismatch
+                        && _warned.TryAdd($"{status.Server}|{mismatch}", 0))
+                    {
+                        LogExtendedProtection(logger, status.Server, mismatch);
                     }
                 }
 
@@ -149,6 +158,9 @@ public sealed partial class HealthMonitor(
             _loops.Clear();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server} breaks Extended Protection: {Mismatch}")]
+    private static partial void LogExtendedProtection(ILogger logger, string server, string mismatch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Server} is DOWN for {Service}: {Reason} ({LatencyMs:0} ms)")]
     private static partial void LogDown(ILogger logger, string server, string service, string reason, double latencyMs);

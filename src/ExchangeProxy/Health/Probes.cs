@@ -9,15 +9,21 @@ namespace ExchangeProxy.Health;
 /// One check of one server: an HTTPS GET expecting 200, a complete TLS handshake, an SMTP greeting, or a TCP
 /// connect. Every failure becomes a result with a short reason; none throws.
 /// </summary>
-public sealed class Probes(TimeProvider time) : IDisposable
+public sealed class Probes : IDisposable
 {
-    private readonly HttpMessageInvoker _strict = Client(acceptAnyCertificate: false);
-    private readonly HttpMessageInvoker _lenient = Client(acceptAnyCertificate: true);
+    private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Authority, bool AcceptAny), HttpMessageInvoker> _clients = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _certificates = new(StringComparer.OrdinalIgnoreCase);
+
+    public Probes(TimeProvider time) => _time = time;
+
+    /// <summary>The thumbprint of the certificate a server (host:port) last presented to a probe.</summary>
+    public string? CertificateOf(Uri server) => _certificates.GetValueOrDefault(server.Authority);
 
     public async Task<ProbeResult> CheckAsync(CheckSettings check, Uri server, bool acceptAnyCertificate, CancellationToken stopping)
     {
-        var started = time.GetTimestamp();
-        using var timeout = new CancellationTokenSource(check.Timeout, time);
+        var started = _time.GetTimestamp();
+        using var timeout = new CancellationTokenSource(check.Timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
         string? failure;
         try
@@ -56,8 +62,8 @@ public sealed class Probes(TimeProvider time) : IDisposable
             failure = e.Message;
         }
 
-        var latency = time.GetElapsedTime(started);
-        return new ProbeResult(failure is null, failure ?? Success(check), latency, time.GetUtcNow());
+        var latency = _time.GetElapsedTime(started);
+        return new ProbeResult(failure is null, failure ?? Success(check), latency, _time.GetUtcNow());
     }
 
     private static string Success(CheckSettings check) => check.Type switch
@@ -75,11 +81,12 @@ public sealed class Probes(TimeProvider time) : IDisposable
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        using var response = await (acceptAnyCertificate ? _lenient : _strict).SendAsync(request, cancellationToken);
+        var client = _clients.GetOrAdd((server.Authority, acceptAnyCertificate), static (key, probes) => probes.Client(key.Authority, key.AcceptAny), this);
+        using var response = await client.SendAsync(request, cancellationToken);
         return (int)response.StatusCode == 200 ? null : $"{(int)response.StatusCode} from {check.Path}";
     }
 
-    private static async Task<string?> TlsHelloAsync(string host, int port, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    private async Task<string?> TlsHelloAsync(string host, int port, bool acceptAnyCertificate, CancellationToken cancellationToken)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(host, port, cancellationToken);
@@ -91,6 +98,11 @@ public sealed class Probes(TimeProvider time) : IDisposable
         }
 
         await tls.AuthenticateAsClientAsync(options, cancellationToken);
+        if (tls.RemoteCertificate is { } certificate)
+        {
+            _certificates[$"{host}:{port}"] = certificate.GetCertHashString();
+        }
+
         return null;
     }
 
@@ -101,7 +113,8 @@ public sealed class Probes(TimeProvider time) : IDisposable
         return null;
     }
 
-    private static HttpMessageInvoker Client(bool acceptAnyCertificate)
+    /// <summary>One client per server, so each handshake is known to be that server's.</summary>
+    private HttpMessageInvoker Client(string authority, bool acceptAnyCertificate)
     {
         var handler = new SocketsHttpHandler
         {
@@ -112,11 +125,16 @@ public sealed class Probes(TimeProvider time) : IDisposable
             PooledConnectionLifetime = TimeSpan.FromSeconds(30),
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
-        if (acceptAnyCertificate)
+        // Each handshake tells the certificate the server presents (for the Extended Protection check).
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
-            AcceptAnyCertificate(handler.SslOptions);
-        }
+            if (certificate is not null)
+            {
+                _certificates[authority] = certificate.GetCertHashString();
+            }
 
+            return acceptAnyCertificate || errors == SslPolicyErrors.None;
+        };
         return new HttpMessageInvoker(handler);
     }
 
@@ -128,7 +146,9 @@ public sealed class Probes(TimeProvider time) : IDisposable
 
     public void Dispose()
     {
-        _strict.Dispose();
-        _lenient.Dispose();
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
     }
 }

@@ -18,9 +18,14 @@ public sealed class ServiceReports
     private readonly HealthStates _states;
     private readonly MaintenanceStates _maintenance;
     private readonly IProxyStateLookup _proxyState;
+    private readonly Probes _probes;
+    private readonly ListenerCertificates _certificates;
 
-    public ServiceReports(ProxyModelStore models, HealthStates states, MaintenanceStates maintenance, IProxyStateLookup proxyState, IMeterFactory meters)
+    public ServiceReports(ProxyModelStore models, HealthStates states, MaintenanceStates maintenance, IProxyStateLookup proxyState,
+        Probes probes, ListenerCertificates certificates, IMeterFactory meters)
     {
+        _probes = probes;
+        _certificates = certificates;
         _models = models;
         _states = states;
         _maintenance = maintenance;
@@ -44,6 +49,7 @@ public sealed class ServiceReports
         {
             // Layer-4 pools have no YARP cluster, and so no passive health.
             _proxyState.TryGetCluster(YarpModel.IdOf(service.Name), out var cluster);
+            var isHttp = model.Services.Any(s => s.Name == service.Name);
             var servers = service.Servers.Select(server =>
             {
                 var status = _states.Find(service.Name, server.Name);
@@ -57,7 +63,9 @@ public sealed class ServiceReports
                     status?.Check.Type ?? service.Check.Type,
                     status?.Last,
                     status?.Since,
-                    status?.Checks ?? 0);
+                    status?.Checks ?? 0,
+                    // Layer 7 only: a passthrough pool leaves TLS, and the channel binding, to the server.
+                    isHttp ? _certificates.MismatchOf(server.Address, _probes.CertificateOf(server.Address)) : null);
             }).ToList();
             var path = model.Services.FirstOrDefault(s => s.Name == service.Name)?.Path
                 ?? model.TcpServices.First(t => t.Name == service.Name).Listen?.ToString() ?? "(pool)";
@@ -78,6 +86,7 @@ public sealed record ServiceReport(string Name, string Path, IReadOnlyList<Serve
 }
 
 /// <param name="PassiveDown">Passive health took the server out after transport failures, for a while.</param>
+/// <param name="Warning">Why the server breaks Extended Protection (a certificate not the listener's, plain HTTP), if it does.</param>
 public sealed record ServerReport(
     string Name,
     ProbeState State,
@@ -86,7 +95,8 @@ public sealed record ServerReport(
     CheckType Check,
     ProbeResult? Last,
     DateTimeOffset? Since,
-    long Checks)
+    long Checks,
+    string? Warning)
 {
     /// <summary>Takes new clients: not down by probe or passive health, neither draining nor in maintenance.</summary>
     public bool Usable => State != ProbeState.Down && !PassiveDown && Admin == AdminState.Ready;

@@ -125,6 +125,8 @@ public static partial class ProxyApp
         builder.Configuration.AddInMemoryCollection(settings);
         var port = builder.Configuration.GetValue("Demo:Port", DemoPort);
         var certificate = SelfSignedCertificate.Create("localhost", time);
+        // The demo's fake servers present throwaway certificates of their own: there is no Extended Protection to check.
+        builder.Services.AddSingleton(new ListenerCertificates(new HashSet<string>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The operator's listeners (and their certificate files) are not the demo's business.
@@ -175,6 +177,7 @@ public static partial class ProxyApp
         services.AddSingleton<StatsCollector>();
         services.AddSingleton<PrometheusMetrics>();
         services.AddTcpProxy();
+        services.TryAddSingleton(_ => ListenerCertificates.From(builder.Configuration, []));
         services.AddSingleton<HealthStates>();
         services.AddSingleton<Probes>();
         services.AddSingleton<ServiceReports>();

@@ -53,14 +53,16 @@ public sealed class FakeCasServer : IAsyncDisposable
     /// <summary>Makes one virtual directory's healthcheck.htm answer <paramref name="status"/> (200 restores it).</summary>
     public void SetHealthCheck(string service, int status) => _healthStatus[service] = status;
 
-    public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false, IPAddress? address = null, int port = 0)
+    /// <param name="certificate">The certificate to present; by default one of its own, as a CAS server's differs from the proxy's.</param>
+    public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false, IPAddress? address = null, int port = 0,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var auth = windowsAuth ? new FakeWindowsAuth() : null;
         var builder = WebApplication.CreateSlimBuilder();
         // Not the operator's appsettings.json in the working directory: its listeners are the proxy's.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        var certificate = SelfSignedCertificate.Create($"{name}.contoso.test", TimeProvider.System);
+        certificate ??= SelfSignedCertificate.Create($"{name}.contoso.test", TimeProvider.System);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;

@@ -43,8 +43,9 @@ public sealed class FakeSmtpServer : IAsyncDisposable
                 _ = ServeAsync(client);
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
+            // Stopped: the listener ends the loop, whichever way the pending accept notices it.
         }
     }
 
