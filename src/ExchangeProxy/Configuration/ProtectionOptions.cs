@@ -14,6 +14,19 @@ public sealed class ProtectionOptions
 
     /// <summary>Path prefixes (e.g. /ecp, /PowerShell) to the networks that may reach them. None: every client may.</summary>
     public Dictionary<string, List<string>> InternalOnly { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Form sign-ins (POST /owa/auth.owa, /ecp/auth.owa) per client address; off unless set.</summary>
+    public RateLimitOptions? FormLogins { get; set; }
+
+    /// <summary>401 answers per client address on Windows auth services (password spraying); off unless set.</summary>
+    public RateLimitOptions? Unauthorized { get; set; }
+}
+
+public sealed class RateLimitOptions
+{
+    public int? PermitLimit { get; set; }
+
+    public TimeSpan? Window { get; set; }
 }
 
 public sealed class RuleOptions

@@ -206,6 +206,7 @@ public static partial class ProxyApp
         app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
         app.UseAdminListener();
         app.UseMiddleware<EdgeProtection>();
+        app.UseMiddleware<SignInRateLimits>();
         EdgeProtection.WarnIfOpen(model, app.Logger);
         app.MapProxyHealth();
         app.MapReverseProxy(proxy =>

@@ -4,7 +4,13 @@ using ExchangeProxy.Configuration;
 namespace ExchangeProxy.Protection;
 
 /// <param name="InternalOnly">Path prefixes to the networks that may reach them.</param>
-public sealed record ProtectionSettings(IReadOnlyList<EdgeRule> Rules, IReadOnlyDictionary<string, IReadOnlyList<IPNetwork>> InternalOnly)
+/// <param name="FormLogins">Sign-in form posts per client and window; null: no limit.</param>
+/// <param name="Unauthorized">401 answers per client and window on Windows auth services; null: no limit.</param>
+public sealed record ProtectionSettings(
+    IReadOnlyList<EdgeRule> Rules,
+    IReadOnlyDictionary<string, IReadOnlyList<IPNetwork>> InternalOnly,
+    RateLimit? FormLogins = null,
+    RateLimit? Unauthorized = null)
 {
     public static ProtectionSettings Resolve(ProtectionOptions configured, List<ConfigError> errors)
     {
@@ -72,6 +78,33 @@ public sealed record ProtectionSettings(IReadOnlyList<EdgeRule> Rules, IReadOnly
             internalOnly[path.TrimEnd('/')] = parsed;
         }
 
-        return new ProtectionSettings(rules, internalOnly);
+        return new ProtectionSettings(rules, internalOnly,
+            RateLimit.Resolve(configured.FormLogins, $"{Key}:FormLogins", errors),
+            RateLimit.Resolve(configured.Unauthorized, $"{Key}:Unauthorized", errors));
+    }
+}
+
+public sealed record RateLimit(int PermitLimit, TimeSpan Window)
+{
+    public static RateLimit? Resolve(RateLimitOptions? configured, string key, List<ConfigError> errors)
+    {
+        if (configured is null)
+        {
+            return null;
+        }
+
+        var limit = configured.PermitLimit ?? 0;
+        var window = configured.Window ?? TimeSpan.FromMinutes(1);
+        if (limit < 1)
+        {
+            errors.Add(new ConfigError($"{key}:PermitLimit", $"{limit} is not a positive number"));
+        }
+
+        if (window <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError($"{key}:Window", $"{window} is not a positive duration (hh:mm:ss)"));
+        }
+
+        return limit < 1 || window <= TimeSpan.Zero ? null : new RateLimit(limit, window);
     }
 }
