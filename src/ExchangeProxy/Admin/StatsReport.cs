@@ -2,6 +2,7 @@ using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
 using ExchangeProxy.Http;
+using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
 
@@ -17,7 +18,8 @@ public sealed record StatsReport(
     IReadOnlyList<string> ConfigErrors,
     double RefreshSeconds,
     int PinnedConnections,
-    IReadOnlyList<StatsSection> Sections);
+    IReadOnlyList<StatsSection> Sections,
+    IReadOnlyDictionary<string, long> RefusedAtTheEdge);
 
 /// <param name="Layer">"http" for an Exchange service, "tcp" for a layer-4 listener or pool.</param>
 /// <param name="Front">The service's path, or the listener's address.</param>
@@ -66,7 +68,8 @@ public sealed class StatsCollector(
     StickTables tables,
     PinnedConnections pins,
     TimeProvider time,
-    ConfigFile configFile)
+    ConfigFile configFile,
+    EdgeRefusals refusals)
 {
     private DateTimeOffset _started = time.GetUtcNow();
 
@@ -92,7 +95,8 @@ public sealed class StatsCollector(
         }
 
         return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
-            [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections);
+            [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections,
+            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase));
     }
 
     private StatsRow Row(string pool, ServerReport server, ProxyModel model, bool isHttp, DateTimeOffset now)

@@ -173,6 +173,7 @@ public static partial class ProxyApp
             .AddWindowsAuthPinning();
         services.AddSingleton<ListenerEndpoints>();
         services.AddSingleton<HttpStatistics>();
+        services.AddSingleton<EdgeRefusals>();
         services.AddSingleton(new ConfigFile(configPath));
         services.AddSingleton<StatsCollector>();
         services.AddSingleton<PrometheusMetrics>();

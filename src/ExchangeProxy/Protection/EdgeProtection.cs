@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Text.RegularExpressions;
 using ExchangeProxy.Configuration;
-using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ExchangeProxy.Protection;
@@ -20,19 +17,15 @@ public sealed partial class EdgeProtection
     private readonly RequestDelegate _next;
     private readonly ProxyModelStore _models;
     private readonly ILogger<EdgeProtection> _logger;
-    private readonly ConcurrentDictionary<string, long> _blocked = new(StringComparer.OrdinalIgnoreCase);
+    private readonly EdgeRefusals _refusals;
 
-    public EdgeProtection(RequestDelegate next, ProxyModelStore models, ILogger<EdgeProtection> logger, IMeterFactory meters)
+    public EdgeProtection(RequestDelegate next, ProxyModelStore models, ILogger<EdgeProtection> logger, EdgeRefusals refusals)
     {
         _next = next;
         _models = models;
         _logger = logger;
-        meters.Create(ProxyMetrics.MeterName).CreateObservableCounter("protection.blocked",
-            () => _blocked.Select(b => new Measurement<long>(b.Value, new KeyValuePair<string, object?>("rule", b.Key))),
-            unit: "{request}", description: "Requests refused at the edge, per rule");
+        _refusals = refusals;
     }
-
-    public IReadOnlyDictionary<string, long> Blocked => _blocked;
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -120,7 +113,7 @@ public sealed partial class EdgeProtection
 
     private Task RefuseAsync(HttpContext context, string rule, RuleAction action, int status, string body)
     {
-        _blocked.AddOrUpdate(rule, 1, static (_, count) => count + 1);
+        _refusals.Count(rule);
         LogBlocked(_logger, rule, context.Connection.RemoteIpAddress, context.Request.Method, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "");
         if (action == RuleAction.Abort)
         {

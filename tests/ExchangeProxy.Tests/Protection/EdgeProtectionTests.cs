@@ -38,6 +38,9 @@ public sealed class EdgeProtectionTests : TwoCasServersTest
         Assert.StartsWith("HTTP/1.1 403", await client.ReadHeadAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
         Assert.Equal(0, Exchange1.Requests + Exchange2.Requests);
         Assert.Equal(1, blocked.Read($"rule={rule}"));
+        using var admin = proxy.CreateAdminClient();
+        var stats = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/;json")).RootElement;
+        Assert.Equal(1, stats.GetProperty("refusedAtTheEdge").GetProperty(rule).GetInt64());
         Assert.Contains(proxy.Logs.Entries, e => e.Level == LogLevel.Warning
             && e.Message.StartsWith($"Refused \"{rule}\" from", StringComparison.Ordinal) && e.Message.Contains("127.0.0.1", StringComparison.Ordinal));
     }
