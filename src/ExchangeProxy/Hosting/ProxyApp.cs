@@ -12,8 +12,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serilog;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.LoadBalancing;
-using Yarp.ReverseProxy.SessionAffinity;
 
 namespace ExchangeProxy.Hosting;
 
