@@ -67,14 +67,9 @@ public sealed class StickTable
     {
         lock (_lock)
         {
-            var now = _time.GetTimestamp();
-            DropExpired(now);
-            if (_index.TryGetValue(key, out var slot))
+            if (Touch(key, _time.GetTimestamp()) is { } slot)
             {
-                ref var entry = ref _entries[slot];
-                entry.LastUsed = now;
-                MoveToHot(slot);
-                server = entry.Server;
+                server = _entries[slot].Server;
                 _hits++;
                 return true;
             }
@@ -102,12 +97,9 @@ public sealed class StickTable
         lock (_lock)
         {
             var now = _time.GetTimestamp();
-            DropExpired(now);
-            if (_index.TryGetValue(key, out var slot))
+            if (Touch(key, now) is { } touched)
             {
-                ref var entry = ref _entries[slot];
-                entry.LastUsed = now;
-                MoveToHot(slot);
+                ref var entry = ref _entries[touched];
                 var announce = !announced && (!string.Equals(entry.Server, server, StringComparison.Ordinal) || now - entry.Announced >= _announceTicks);
                 entry.Server = server;
                 if (announce || announced)
@@ -124,12 +116,26 @@ public sealed class StickTable
                 _evictions++;
             }
 
-            slot = Allocate();
+            var slot = Allocate();
             _entries[slot] = new Entry { Key = key, Server = server, LastUsed = now, Announced = now, Newer = None, Older = None };
             _index[key] = slot;
             LinkHot(slot);
             return !announced;
         }
+    }
+
+    /// <summary>Drops what expired, then marks the client's entry used now; its slot, or null when it has none.</summary>
+    private int? Touch(ClientKey key, long now)
+    {
+        DropExpired(now);
+        if (!_index.TryGetValue(key, out var slot))
+        {
+            return null;
+        }
+
+        _entries[slot].LastUsed = now;
+        MoveToHot(slot);
+        return slot;
     }
 
     private void DropExpired(long now)
