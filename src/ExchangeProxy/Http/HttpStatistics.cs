@@ -76,31 +76,12 @@ public sealed class HttpStatistics
     }
 }
 
+/// <summary>The layer-7 counters of one server of one service.</summary>
 #pragma warning disable CA1051 // Visible instance fields: Interlocked needs refs to them.
-public sealed class HttpServerCounters(TimeProvider time)
+public sealed class HttpServerCounters(TimeProvider time) : ActivityCounters(time)
 {
-    public long Active;
-    public long MaxActive;
-    public long Total;
-    public long BytesIn;
-    public long BytesOut;
-    public long ConnectErrors;
     public long ResponseErrors;
     public long ServerErrors;
-
-    public RateMeter Rate { get; } = new(time);
-
-    internal void Start()
-    {
-        var active = Interlocked.Increment(ref Active);
-        long max;
-        while (active > (max = Volatile.Read(ref MaxActive)) && Interlocked.CompareExchange(ref MaxActive, active, max) != max)
-        {
-        }
-
-        Interlocked.Increment(ref Total);
-        Rate.Mark();
-    }
 
     internal void Finish(HttpContext context)
     {

@@ -55,32 +55,13 @@ public sealed class TcpStatistics
         [new("pool", key.Pool), new("server", key.Server)];
 }
 
-/// <summary>Fields, so the hot path updates them with Interlocked and no indirection.</summary>
 #pragma warning disable CA1051 // Visible instance fields: Interlocked needs refs to them.
-public sealed class ServerCounters(TimeProvider time)
+
+/// <summary>The layer-4 counters of one server of one pool.</summary>
+public sealed class ServerCounters(TimeProvider time) : Admin.ActivityCounters(time)
 {
-    public long Active;
-    public long MaxActive;
-    public long Total;
-    public long BytesIn;
-    public long BytesOut;
-    public long ConnectErrors;
     public long Retries;
     public long Redispatches;
-
-    public Admin.RateMeter Rate { get; } = new(time);
-
-    internal void Start()
-    {
-        var active = Interlocked.Increment(ref Active);
-        long max;
-        while (active > (max = Volatile.Read(ref MaxActive)) && Interlocked.CompareExchange(ref MaxActive, active, max) != max)
-        {
-        }
-
-        Interlocked.Increment(ref Total);
-        Rate.Mark();
-    }
 }
 
 public sealed class ListenerCounters
