@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# ExchangeProxy beside HAProxy 2.6 and nginx, on one machine, in one run, on loopback only. Not run by CI.
+#   DURATION=10s ROUNDS=3 bash tests/bench/run.sh        # results also in tests/bench/results.{csv,json}
+# Two nginx backends (one worker each, 127.0.0.21 and .22) serve /owa/small (like healthcheck.htm) and
+# /owa/1mb. In front of them, each with round robin over both and client-IP affinity:
+#   haproxy-http  HAProxy `mode http`, the seed's settings     exproxy-l7  ExchangeProxy, an Exchange service
+#   haproxy-tcp   HAProxy `mode tcp`, the seed's settings      exproxy-l4  ExchangeProxy, a layer-4 listener
+#   nginx         nginx proxy, upstream keepalive, ip_hash
+# and "direct" is one backend without a proxy: the physical limit. wrk measures small keep-alive requests
+# (64 connections), 1 MB transfers (16 connections) and a new connection per request; rounds alternate the
+# targets after a warm-up. All plain HTTP: TLS costs the same wherever it ends, and is not what is compared.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+duration=${DURATION:-10s}
+rounds=${ROUNDS:-3}
+out=$(pwd)/tests/bench
+need=()
+for tool in haproxy nginx wrk bc curl; do command -v $tool >/dev/null || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]/nginx/nginx-light}"
+fi
+
+work=$(mktemp -d)
+chmod 755 "$work"   # nginx's workers run as nobody
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/www/owa"
+printf '200 OK<br/>EXCHANGE1.CONTOSO.TEST' > "$work/www/owa/small"
+head -c 1048576 /dev/urandom > "$work/www/owa/1mb"
+for ip in 127.0.0.21 127.0.0.22; do
+    cat > "$work/backend-$ip.conf" <<CONF
+daemon off; worker_processes 1; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000; sendfile on; server { listen $ip:18080; root $work/www; } }
+CONF
+    nginx -c "$work/backend-$ip.conf" & pids+=($!)
+done
+
+cat > "$work/nginx-proxy.conf" <<CONF
+daemon off; worker_processes 1; pid $work/nginx-proxy.pid; error_log $work/nginx-proxy.err;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    upstream exchange { ip_hash; server 127.0.0.21:18080; server 127.0.0.22:18080; keepalive 64; }
+    server { listen 127.0.0.1:18482;
+             location / { proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}
+CONF
+nginx -c "$work/nginx-proxy.conf" & pids+=($!); nginx_pid=$!
+
+cat > "$work/haproxy.cfg" <<CONF
+global
+    maxconn 8000
+defaults
+    option redispatch
+    option dontlognull
+    retries 3
+    timeout connect 1m
+    timeout client 5m
+    timeout server 1m
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+listen http
+    bind 127.0.0.1:18481
+    mode http
+    balance roundrobin
+    stick-table type ip size 20k expire 15m
+    stick on src
+    http-reuse safe
+    server exchange1 127.0.0.21:18080 check
+    server exchange2 127.0.0.22:18080 check
+listen tcp
+    bind 127.0.0.1:18443
+    mode tcp
+    balance roundrobin
+    stick-table type ip size 20k expire 15m
+    stick on src
+    server exchange1 127.0.0.21:18080 check
+    server exchange2 127.0.0.22:18080 check
+CONF
+haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
+
+dotnet publish src/ExchangeProxy -c Release -o "$work/app" --nologo -v quiet
+others=$(for s in ecp ews activesync rpc mapi oab autodiscover powershell; do printf '"%s": { "Enabled": false }, ' $s; done)
+cat > "$work/appsettings.json" <<CONF
+{ "ExchangeProxy": {
+    "Servers": [ { "Name": "exchange1", "Address": "http://127.0.0.21:18080" }, { "Name": "exchange2", "Address": "http://127.0.0.22:18080" } ],
+    "Services": { ${others} "owa": { "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/owa/small" } } },
+    "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Affinity": { "Mode": "ClientIp" }, "Check": { "Type": "Tcp" } } },
+    "Admin": { "Url": "" } },
+  "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" } } } }
+CONF
+ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
+exproxy_pid=$!
+
+declare -A target=([direct]=127.0.0.21:18080 [haproxy-http]=127.0.0.1:18481 [haproxy-tcp]=127.0.0.1:18443
+                   [nginx]=127.0.0.1:18482 [exproxy-l7]=127.0.0.1:18483 [exproxy-l4]=127.0.0.1:18444)
+declare -A process=([haproxy-http]=$haproxy_pid [haproxy-tcp]=$haproxy_pid [nginx]=$nginx_pid [exproxy-l7]=$exproxy_pid [exproxy-l4]=$exproxy_pid)
+declare -A reference=([direct]=haproxy-http [haproxy-http]=haproxy-http [nginx]=haproxy-http [exproxy-l7]=haproxy-http
+                      [haproxy-tcp]=haproxy-tcp [exproxy-l4]=haproxy-tcp)
+order=(direct haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4)
+
+for t in "${order[@]}"; do
+    for _ in $(seq 100); do curl -s -o /dev/null "http://${target[$t]}/owa/small" && break; sleep 0.2; done
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://${target[$t]}/owa/1mb")
+    [ "$got" = "200 1048576" ] || { echo "$t answered '$got' for /owa/1mb, not '200 1048576'" >&2; exit 1; }
+done
+
+# One wrk run: requests/s, MB/s, p50 and p99 in ms.
+measure() { # target, connections, path, extra wrk arguments
+    wrk -t2 -c"$2" -d"$duration" --latency "${@:4}" "http://${target[$1]}$3" | awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        function mb(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /KB$/) return v / 1024; if (v ~ /MB$/) return v + 0; return v / 1048576 }
+        /Requests\/sec/ { rps = $2 } /Transfer\/sec/ { mbs = mb($2) } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+        /Non-2xx/ { bad = $NF }
+        END { if (bad) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 } printf "%s %s %s %s\n", rps, mbs, p50, p99 }'
+}
+
+tests=(small big fresh)
+run() { # test, target
+    case $1 in
+        small) measure "$2" 64 /owa/small ;;
+        big) measure "$2" 16 /owa/1mb ;;
+        fresh) measure "$2" 16 /owa/small -H "Connection: close" ;;
+    esac
+}
+
+for t in "${order[@]}"; do for test in "${tests[@]}"; do run "$test" "$t" >/dev/null; done; done   # warm-up
+
+declare -A sum
+for r in $(seq "$rounds"); do
+    for test in "${tests[@]}"; do
+        for t in "${order[@]}"; do
+            read -r rps mbs p50 p99 < <(run "$test" "$t")
+            for k in rps mbs p50 p99; do sum[$test,$t,$k]=$(echo "${sum[$test,$t,$k]:-0} + ${!k}" | bc -l); done
+        done
+    done
+done
+
+avg() { echo "${sum[$1,$2,$3]} / $rounds" | bc -l; }
+rss() { [ -n "${process[$1]:-}" ] && awk '/VmHWM/ {print int($2/1024)}' "/proc/${process[$1]}/status" || echo ""; }
+echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,ratio_to_haproxy,ratio_to_direct,peak_rss_mb" > "$out/results.csv"
+printf '%-6s %-13s %12s %10s %9s %9s %9s %9s %9s\n' test target req/s MB/s p50ms p99ms x_haproxy x_direct rss_MB
+for test in "${tests[@]}"; do
+    for t in "${order[@]}"; do
+        rps=$(avg "$test" "$t" rps); mbs=$(avg "$test" "$t" mbs); p50=$(avg "$test" "$t" p50); p99=$(avg "$test" "$t" p99)
+        vs_haproxy=$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)
+        vs_direct=$(echo "$rps / $(avg "$test" direct rps)" | bc -l)
+        printf '%-6s %-13s %12.0f %10.1f %9.2f %9.2f %8.2fx %8.2fx %9s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" "$(rss "$t")"
+        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" "$(rss "$t")" >> "$out/results.csv"
+    done
+done
+awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : "\"" $i "\""); printf "}" } END { print "\n]" }' \
+    "$out/results.csv" > "$out/results.json"
+echo "ratios: requests/s against HAProxy in the same mode (layer 7: mode http; layer 4: mode tcp) and against direct"
