@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.RegularExpressions;
 using ExchangeProxy.Protection;
 
@@ -43,7 +42,7 @@ public static partial class ProxyModelLoader
         var errors = new List<ConfigError>();
         var servers = ResolveServers(options.Servers, errors);
         var services = ResolveServices(options, servers, errors);
-        var trusted = ResolveTrustedProxies(options.TrustedProxies, errors);
+        var trusted = NetworkList.Parse(options.TrustedProxies, $"{Section}:TrustedProxies", errors);
         var tcp = TcpResolution.Resolve(options, servers, [.. services.Select(s => s.Name)], errors);
         AffinityResolution.CheckSharedTables(
             services.Select(s => (s.Name, $"{Section}:Services:{s.Name}", s.Affinity))
@@ -266,30 +265,6 @@ public static partial class ProxyModelLoader
         {
             errors.Add(new ConfigError(key, $"{value} is not a positive duration (hh:mm:ss)"));
         }
-    }
-
-    private static List<IPNetwork> ResolveTrustedProxies(List<string> configured, List<ConfigError> errors)
-    {
-        var networks = new List<IPNetwork>();
-        for (var i = 0; i < configured.Count; i++)
-        {
-            var text = configured[i].Trim();
-            if (IPNetwork.TryParse(text, out var network))
-            {
-                networks.Add(network);
-            }
-            else if (IPAddress.TryParse(text, out var address))
-            {
-                networks.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
-            }
-            else
-            {
-                errors.Add(new ConfigError($"{Section}:TrustedProxies:{i}",
-                    $"'{configured[i]}' is not an IP address or CIDR network (e.g. 10.0.0.0/8)"));
-            }
-        }
-
-        return networks;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

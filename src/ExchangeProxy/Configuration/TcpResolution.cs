@@ -126,23 +126,7 @@ public static class TcpResolution
             sni[lower] = pool;
         }
 
-        var allowed = new List<IPNetwork>();
-        for (var i = 0; i < (configured.AllowedClients?.Count ?? 0); i++)
-        {
-            var entry = configured.AllowedClients![i].Trim();
-            if (IPNetwork.TryParse(entry, out var network))
-            {
-                allowed.Add(network);
-            }
-            else if (IPAddress.TryParse(entry, out var address))
-            {
-                allowed.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
-            }
-            else
-            {
-                errors.Add(new ConfigError($"{key}:AllowedClients:{i}", $"'{entry}' is not an IP address or CIDR network"));
-            }
-        }
+        var allowed = NetworkList.Parse(configured.AllowedClients ?? [], $"{key}:AllowedClients", errors);
 
         if (errors.Count > errorCount)
         {

@@ -53,22 +53,7 @@ public sealed record ProtectionSettings(
         var internalOnly = new Dictionary<string, IReadOnlyList<IPNetwork>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (path, networks) in configured.InternalOnly)
         {
-            var parsed = new List<IPNetwork>();
-            for (var i = 0; i < networks.Count; i++)
-            {
-                if (IPNetwork.TryParse(networks[i].Trim(), out var network))
-                {
-                    parsed.Add(network);
-                }
-                else if (IPAddress.TryParse(networks[i].Trim(), out var address))
-                {
-                    parsed.Add(new IPNetwork(address, address.GetAddressBytes().Length * 8));
-                }
-                else
-                {
-                    errors.Add(new ConfigError($"{Key}:InternalOnly:{path}:{i}", $"'{networks[i]}' is not an IP address or CIDR network"));
-                }
-            }
+            var parsed = NetworkList.Parse(networks, $"{Key}:InternalOnly:{path}", errors);
 
             if (!path.StartsWith('/'))
             {
