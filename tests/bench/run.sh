@@ -85,7 +85,9 @@ haproxy -f "$work/haproxy.cfg" -db & pids+=($!); haproxy_pid=$!
 
 dotnet publish src/ExchangeProxy -c Release -o "$work/app" --nologo -v quiet
 others=$(for s in ecp ews activesync rpc mapi oab autodiscover powershell; do printf '"%s": { "Enabled": false }, ' $s; done)
-cat > "$work/appsettings.json" <<CONF
+# The configuration in a folder of its own: the proxy watches that folder for edits, and its log is written beside.
+mkdir "$work/config"
+cat > "$work/config/appsettings.json" <<CONF
 { "ExchangeProxy": {
     "Servers": [ { "Name": "exchange1", "Address": "http://127.0.0.21:18080" }, { "Name": "exchange2", "Address": "http://127.0.0.22:18080" } ],
     "Services": { ${others} "owa": { "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/owa/small" } } },
@@ -93,7 +95,7 @@ cat > "$work/appsettings.json" <<CONF
     "Admin": { "Url": "" } },
   "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" } } } }
 CONF
-ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
+ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
 exproxy_pid=$!
 
 declare -A target=([direct]=127.0.0.21:18080 [haproxy-http]=127.0.0.1:18481 [haproxy-tcp]=127.0.0.1:18443
