@@ -28,7 +28,8 @@ public static class ProxyLogging
                 .Enrich.FromLogContext();
             if (json)
             {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+                logger.WriteTo.Sink(
+                    new BatchedConsoleSink(new RenderedCompactJsonFormatter(), Console.OpenStandardOutput()), BatchedConsoleSink.Batching);
             }
             else
             {

@@ -83,6 +83,8 @@ public sealed partial class PublishedAppTests : TwoCasServersTest
 
             Assert.Equal(0, await proxy.ExitCodeAsync(Timeout));
             Assert.Contains("Stopping: no new connections", proxy.Stdout, StringComparison.Ordinal);
+            // The log is written in batches off the request path; the last lines are still written at exit.
+            Assert.Equal(2, proxy.Stdout.Split('\n').Count(l => l.Contains("\"RequestPath\":\"/owa/\"", StringComparison.Ordinal)));
         }
         finally
         {
