@@ -8,13 +8,13 @@ namespace ExchangeProxy.Tcp;
 /// The full-duplex byte pump between a client connection (Kestrel's pipes) and a server socket. Client to
 /// server: what the client sent goes out as it is read, straight from the pipe's buffers; when the client
 /// shuts down its sending side the server's is shut down too, and the server's answer still flows back.
-/// Server to client: the socket receives straight into the client pipe's memory. No buffer is allocated per
-/// read. The session ends on either side's close, an error, or an idle timeout, and then closes both sides.
+/// Server to client: the socket receives straight into the client pipe's memory, 64 KB at a time (16 KB cost
+/// a tenth more CPU per megabyte), taken only once data is there. No buffer is allocated per read. The session ends on either side's close, an error, or an idle timeout, and then closes both sides.
 /// </summary>
 public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters counters, TimeSpan clientTimeout, TimeSpan serverTimeout, TimeProvider time)
     : IDisposable
 {
-    private const int ReceiveSize = 16 * 1024;
+    private const int ReceiveSize = 64 * 1024;
 
     private readonly CancellationTokenSource _abort = new();
     private readonly long _clientTimeoutTicks = (long)(clientTimeout.TotalSeconds * time.TimestampFrequency);
@@ -112,14 +112,24 @@ public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters
         var output = client.Output;
         try
         {
+            var filled = false;
             while (true)
             {
+                if (!filled)
+                {
+                    // An idle session holds no buffer: wait for data with an empty read first, as Kestrel does.
+                    // While a transfer fills every read, more is waiting and the extra system call is skipped.
+                    await server.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _abort.Token);
+                }
+
                 var memory = output.GetMemory(ReceiveSize);
                 var received = await server.ReceiveAsync(memory, SocketFlags.None, _abort.Token);
                 if (received == 0)
                 {
                     return TcpTermination.ServerClosed;
                 }
+
+                filled = received == memory.Length;
 
                 output.Advance(received);
                 BytesOut += received;
