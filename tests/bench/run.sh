@@ -7,8 +7,11 @@
 #   haproxy-tcp   HAProxy `mode tcp`, the seed's settings      exproxy-l4  ExchangeProxy, a layer-4 listener
 #   nginx         nginx proxy, upstream keepalive, ip_hash
 # and "direct" is one backend without a proxy: the physical limit. wrk measures small keep-alive requests
-# (64 connections), 1 MB transfers (16 connections) and a new connection per request; rounds alternate the
-# targets after a warm-up. All plain HTTP: TLS costs the same wherever it ends, and is not what is compared.
+# (64 connections), 1 MB transfers (16 connections) and a new connection per request, in plain HTTP: TLS
+# costs the same wherever it ends. h2load measures HTTP/2 (16 connections, 10 streams each) where the peer
+# speaks it, over TLS with ALPN as clients reach it (the layer-7 peers; HTTP/1.1 to the backends). Rounds
+# alternate the targets after a warm-up. Before the load, each proxy holds IDLE (10,000, fewer if the open-file
+# limit is lower) keep-alive connections that each made one request: the growth of its RSS, per 10,000.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,10 +19,14 @@ duration=${DURATION:-10s}
 rounds=${ROUNDS:-3}
 out=$(pwd)/tests/bench
 need=()
-for tool in haproxy nginx wrk bc curl; do command -v $tool >/dev/null || need+=("$tool"); done
+for tool in haproxy nginx wrk h2load bc curl openssl python3; do command -v $tool >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]/nginx/nginx-light}"
+    packages=("${need[@]/nginx/nginx-light}"); packages=("${packages[@]/h2load/nghttp2-client}")
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]/python3/python3-minimal}"
 fi
+# Ten thousand idle connections through a layer-4 proxy are twenty thousand sockets in it.
+ulimit -n "$(ulimit -Hn)"
+idle=${IDLE:-$(( $(ulimit -n) / 2 - 500 < 10000 ? $(ulimit -n) / 2 - 500 : 10000 ))}
 
 work=$(mktemp -d)
 chmod 755 "$work"   # nginx's workers run as nobody
@@ -30,22 +37,26 @@ trap cleanup EXIT
 mkdir -p "$work/www/owa"
 printf '200 OK<br/>EXCHANGE1.CONTOSO.TEST' > "$work/www/owa/small"
 head -c 1048576 /dev/urandom > "$work/www/owa/1mb"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -subj /CN=localhost -days 2 2>/dev/null
+cat "$work/cert.pem" "$work/key.pem" > "$work/haproxy.pem"
+files=$(ulimit -n)
 for ip in 127.0.0.21 127.0.0.22; do
     cat > "$work/backend-$ip.conf" <<CONF
-daemon off; worker_processes 1; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err;
-events { worker_connections 8192; }
+daemon off; worker_processes 1; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err; worker_rlimit_nofile $files;
+events { worker_connections $files; }
 http { access_log off; keepalive_requests 10000000; sendfile on; server { listen $ip:18080; root $work/www; } }
 CONF
     nginx -c "$work/backend-$ip.conf" & pids+=($!)
 done
 
 cat > "$work/nginx-proxy.conf" <<CONF
-daemon off; worker_processes 1; pid $work/nginx-proxy.pid; error_log $work/nginx-proxy.err;
-events { worker_connections 8192; }
+daemon off; worker_processes 1; pid $work/nginx-proxy.pid; error_log $work/nginx-proxy.err; worker_rlimit_nofile $files;
+events { worker_connections $files; }
 http {
-    access_log off;
+    access_log off; keepalive_requests 10000000;   # as the backends: HTTP/2 connections too would end at 1,000
     upstream exchange { ip_hash; server 127.0.0.21:18080; server 127.0.0.22:18080; keepalive 64; }
-    server { listen 127.0.0.1:18482;
+    server { listen 127.0.0.1:18482; listen 127.0.0.1:18492 ssl http2;
+             ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
              location / { proxy_pass http://exchange; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }
 CONF
@@ -53,7 +64,7 @@ nginx -c "$work/nginx-proxy.conf" & pids+=($!); nginx_pid=$!
 
 cat > "$work/haproxy.cfg" <<CONF
 global
-    maxconn 8000
+    maxconn $(( files / 2 - 50 ))   # the seed sets none; the idle test needs thousands, and HAProxy two sockets each
 defaults
     option redispatch
     option dontlognull
@@ -65,6 +76,7 @@ defaults
     timeout http-keep-alive 10s
 listen http
     bind 127.0.0.1:18481
+    bind 127.0.0.1:18491 ssl crt $work/haproxy.pem alpn h2,http/1.1
     mode http
     balance roundrobin
     stick-table type ip size 20k expire 15m
@@ -91,25 +103,66 @@ cat > "$work/config/appsettings.json" <<CONF
 { "ExchangeProxy": {
     "Servers": [ { "Name": "exchange1", "Address": "http://127.0.0.21:18080" }, { "Name": "exchange2", "Address": "http://127.0.0.22:18080" } ],
     "Services": { ${others} "owa": { "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/owa/small" } } },
-    "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Affinity": { "Mode": "ClientIp" }, "Check": { "Type": "Tcp" } } },
+    "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Affinity": { "Mode": "ClientIp" }, "Check": { "Type": "Tcp" },
+                           "MaxConnections": 30000 } },
     "Admin": { "Url": "" } },
-  "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" } } } }
+  "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" },
+                             "Https": { "Url": "https://127.0.0.1:18493", "Certificate": { "Path": "$work/cert.pem", "KeyPath": "$work/key.pem" } } } } }
 CONF
 ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
 exproxy_pid=$!
 
 declare -A target=([direct]=127.0.0.21:18080 [haproxy-http]=127.0.0.1:18481 [haproxy-tcp]=127.0.0.1:18443
                    [nginx]=127.0.0.1:18482 [exproxy-l7]=127.0.0.1:18483 [exproxy-l4]=127.0.0.1:18444)
+declare -A tls=([haproxy-http]=127.0.0.1:18491 [nginx]=127.0.0.1:18492 [exproxy-l7]=127.0.0.1:18493)
+nginx_pid=$(pgrep -P "$nginx_pid")   # the worker, which holds the connections
 declare -A process=([haproxy-http]=$haproxy_pid [haproxy-tcp]=$haproxy_pid [nginx]=$nginx_pid [exproxy-l7]=$exproxy_pid [exproxy-l4]=$exproxy_pid)
 declare -A reference=([direct]=haproxy-http [haproxy-http]=haproxy-http [nginx]=haproxy-http [exproxy-l7]=haproxy-http
                       [haproxy-tcp]=haproxy-tcp [exproxy-l4]=haproxy-tcp)
 order=(direct haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4)
+tests=(small big fresh h2)
+targets() { if [ "$1" = h2 ]; then echo haproxy-http nginx exproxy-l7; else echo "${order[@]}"; fi; }
 
 for t in "${order[@]}"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://${target[$t]}/owa/small" && break; sleep 0.2; done
     got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://${target[$t]}/owa/1mb")
     [ "$got" = "200 1048576" ] || { echo "$t answered '$got' for /owa/1mb, not '200 1048576'" >&2; exit 1; }
 done
+for t in $(targets h2); do
+    got=$(curl -sk --http2 -o /dev/null -w '%{http_code} %{http_version}' "https://${tls[$t]}/owa/small")
+    [ "$got" = "200 2" ] || { echo "$t answered '$got' over TLS, not '200 2' (HTTP/2)" >&2; exit 1; }
+done
+
+# Idle connections first, while every process is fresh: RSS growth in MB per 10,000 connections.
+idle_mb() { # target
+    python3 - "${target[$1]}" "${process[$1]}" "$idle" <<'PY'
+import socket, sys, time
+address, pid, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+host, port = address.rsplit(":", 1)
+def rss():
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+before, connections = rss(), []
+for _ in range(count):
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    connection.sendall(b"GET /owa/small HTTP/1.1\r\nHost: bench\r\n\r\n")
+    answer = b""
+    while not answer.endswith(b"CONTOSO.TEST"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            sys.exit(f"{address} closed connection {len(connections) + 1} of {count}")
+        answer += chunk
+    connections.append(connection)
+time.sleep(1)
+print(f"{(rss() - before) / 1024 * 10000 / count:.1f}")
+for connection in connections:
+    connection.close()
+PY
+}
+declare -A idle_rss
+for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do idle_rss[$t]=$(idle_mb "$t"); sleep 2; done
+# Peak RSS from here on is the load's, not the idle test's.
+for p in "$haproxy_pid" "$nginx_pid" "$exproxy_pid"; do echo 5 > "/proc/$p/clear_refs"; done
 
 # One wrk run: requests/s, MB/s, p50 and p99 in ms.
 measure() { # target, connections, path, extra wrk arguments
@@ -121,21 +174,32 @@ measure() { # target, connections, path, extra wrk arguments
         END { if (bad) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 } printf "%s %s %s %s\n", rps, mbs, p50, p99 }'
 }
 
-tests=(small big fresh)
+# One h2load run over TLS: the same four figures, the latencies from its per-request log.
+measure_h2() { # target
+    h2load -t2 -c16 -m10 -D "${duration%s}" --warm-up-time=1 --log-file="$work/h2.log" "https://${tls[$1]}/owa/small" > "$work/h2.out"
+    awk '/^requests:/ { if ($2 == 0 || $10 + $12 > 0) { print "h2load: " $0 > "/dev/stderr"; exit 1 } }
+         /^status codes:/ { if ($5 + $7 + $9 > 0) { print "h2load: " $0 > "/dev/stderr"; exit 1 } }' "$work/h2.out"
+    read -r rps mbs < <(awk '/^finished in/ { gsub(",", ""); v = $6; sub("/s$", "", v)
+        m = v ~ /GB$/ ? v * 1024 : v ~ /KB$/ ? v / 1024 : v ~ /MB$/ ? v + 0 : v / 1048576; print $4, m }' "$work/h2.out")
+    read -r p50 p99 < <(cut -f3 "$work/h2.log" | sort -n | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000 }')
+    echo "$rps $mbs $p50 $p99"
+}
+
 run() { # test, target
     case $1 in
         small) measure "$2" 64 /owa/small ;;
         big) measure "$2" 16 /owa/1mb ;;
         fresh) measure "$2" 16 /owa/small -H "Connection: close" ;;
+        h2) measure_h2 "$2" ;;
     esac
 }
 
-for t in "${order[@]}"; do for test in "${tests[@]}"; do run "$test" "$t" >/dev/null; done; done   # warm-up
+for test in "${tests[@]}"; do for t in $(targets "$test"); do run "$test" "$t" >/dev/null; done; done   # warm-up
 
 declare -A sum
 for r in $(seq "$rounds"); do
     for test in "${tests[@]}"; do
-        for t in "${order[@]}"; do
+        for t in $(targets "$test"); do
             read -r rps mbs p50 p99 < <(run "$test" "$t")
             for k in rps mbs p50 p99; do sum[$test,$t,$k]=$(echo "${sum[$test,$t,$k]:-0} + ${!k}" | bc -l); done
         done
@@ -144,17 +208,20 @@ done
 
 avg() { echo "${sum[$1,$2,$3]} / $rounds" | bc -l; }
 rss() { [ -n "${process[$1]:-}" ] && awk '/VmHWM/ {print int($2/1024)}' "/proc/${process[$1]}/status" || echo ""; }
-echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,ratio_to_haproxy,ratio_to_direct,peak_rss_mb" > "$out/results.csv"
-printf '%-6s %-13s %12s %10s %9s %9s %9s %9s %9s\n' test target req/s MB/s p50ms p99ms x_haproxy x_direct rss_MB
+echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k" > "$out/results.csv"
+printf '%-6s %-13s %10s %9s %8s %8s %9s %9s %7s %12s\n' test target req/s MB/s p50ms p99ms x_haproxy x_direct rss_MB idle_MB/10k
 for test in "${tests[@]}"; do
-    for t in "${order[@]}"; do
+    for t in $(targets "$test"); do
         rps=$(avg "$test" "$t" rps); mbs=$(avg "$test" "$t" mbs); p50=$(avg "$test" "$t" p50); p99=$(avg "$test" "$t" p99)
-        vs_haproxy=$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)
-        vs_direct=$(echo "$rps / $(avg "$test" direct rps)" | bc -l)
-        printf '%-6s %-13s %12.0f %10.1f %9.2f %9.2f %8.2fx %8.2fx %9s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" "$(rss "$t")"
-        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%.3f,%.3f,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" "$(rss "$t")" >> "$out/results.csv"
+        vs_haproxy=$(printf '%.2f' "$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)")
+        vs_direct=$([ "$test" = h2 ] || printf '%.2f' "$(echo "$rps / $(avg "$test" direct rps)" | bc -l)")
+        printf '%-6s %-13s %10.0f %9.1f %8.2f %8.2f %8sx %8s%s %7s %12s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" \
+            "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "$(rss "$t")" "${idle_rss[$t]:--}"
+        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" \
+            "$(rss "$t")" "${idle_rss[$t]:-}" >> "$out/results.csv"
     done
 done
-awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : "\"" $i "\""); printf "}" } END { print "\n]" }' \
+awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : ($i == "" ? "null" : "\"" $i "\"")); printf "}" } END { print "\n]" }' \
     "$out/results.csv" > "$out/results.json"
-echo "ratios: requests/s against HAProxy in the same mode (layer 7: mode http; layer 4: mode tcp) and against direct"
+echo "ratios: requests/s against HAProxy in the same mode (layer 7: mode http; layer 4: mode tcp; h2: mode http over TLS) and against direct"
+echo "idle: RSS growth per 10,000 idle keep-alive connections, measured with $idle"
