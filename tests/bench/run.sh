@@ -10,7 +10,7 @@
 # (64 connections), 1 MB transfers (16 connections) and a new connection per request, in plain HTTP: TLS
 # costs the same wherever it ends. h2load measures HTTP/2 (16 connections, 10 streams each) where the peer
 # speaks it, over TLS with ALPN as clients reach it (the layer-7 peers; HTTP/1.1 to the backends). Rounds
-# alternate the targets after a warm-up. Before the load, each proxy holds IDLE (10,000, fewer if the open-file
+# alternate the targets after a warm-up. After the load, each proxy holds IDLE (10,000, fewer if the open-file
 # limit is lower) keep-alive connections that each made one request: the growth of its RSS, per 10,000.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -133,37 +133,6 @@ for t in $(targets h2); do
     [ "$got" = "200 2" ] || { echo "$t answered '$got' over TLS, not '200 2' (HTTP/2)" >&2; exit 1; }
 done
 
-# Idle connections first, while every process is fresh: RSS growth in MB per 10,000 connections.
-idle_mb() { # target
-    python3 - "${target[$1]}" "${process[$1]}" "$idle" <<'PY'
-import socket, sys, time
-address, pid, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-host, port = address.rsplit(":", 1)
-def rss():
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-before, connections = rss(), []
-for _ in range(count):
-    connection = socket.create_connection((host, int(port)), timeout=10)
-    connection.sendall(b"GET /owa/small HTTP/1.1\r\nHost: bench\r\n\r\n")
-    answer = b""
-    while not answer.endswith(b"CONTOSO.TEST"):
-        chunk = connection.recv(4096)
-        if not chunk:
-            sys.exit(f"{address} closed connection {len(connections) + 1} of {count}")
-        answer += chunk
-    connections.append(connection)
-time.sleep(1)
-print(f"{(rss() - before) / 1024 * 10000 / count:.1f}")
-for connection in connections:
-    connection.close()
-PY
-}
-declare -A idle_rss
-for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do idle_rss[$t]=$(idle_mb "$t"); sleep 2; done
-# Peak RSS from here on is the load's, not the idle test's.
-for p in "$haproxy_pid" "$nginx_pid" "$exproxy_pid"; do echo 5 > "/proc/$p/clear_refs"; done
-
 # One wrk run: requests/s, MB/s, p50 and p99 in ms.
 measure() { # target, connections, path, extra wrk arguments
     wrk -t2 -c"$2" -d"$duration" --latency "${@:4}" "http://${target[$1]}$3" | awk '
@@ -206,8 +175,39 @@ for r in $(seq "$rounds"); do
     done
 done
 
+# Peak RSS under the load, before the idle test adds to it.
+declare -A peak
+for t in "${!process[@]}"; do peak[$t]=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/${process[$t]}/status"); done
+# Idle connections after the load, the proxies warm as in service: RSS growth in MB per 10,000 connections.
+idle_mb() { # target
+    python3 - "${target[$1]}" "${process[$1]}" "$idle" <<'PY'
+import socket, sys, time
+address, pid, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+host, port = address.rsplit(":", 1)
+def rss():
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+before, connections = rss(), []
+for _ in range(count):
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    connection.sendall(b"GET /owa/small HTTP/1.1\r\nHost: bench\r\n\r\n")
+    answer = b""
+    while not answer.endswith(b"CONTOSO.TEST"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            sys.exit(f"{address} closed connection {len(connections) + 1} of {count}")
+        answer += chunk
+    connections.append(connection)
+time.sleep(1)
+print(f"{(rss() - before) / 1024 * 10000 / count:.1f}")
+for connection in connections:
+    connection.close()
+PY
+}
+declare -A idle_rss
+for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do idle_rss[$t]=$(idle_mb "$t"); sleep 2; done
+
 avg() { echo "${sum[$1,$2,$3]} / $rounds" | bc -l; }
-rss() { [ -n "${process[$1]:-}" ] && awk '/VmHWM/ {print int($2/1024)}' "/proc/${process[$1]}/status" || echo ""; }
 echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k" > "$out/results.csv"
 printf '%-6s %-13s %10s %9s %8s %8s %9s %9s %7s %12s\n' test target req/s MB/s p50ms p99ms x_haproxy x_direct rss_MB idle_MB/10k
 for test in "${tests[@]}"; do
@@ -216,9 +216,9 @@ for test in "${tests[@]}"; do
         vs_haproxy=$(printf '%.2f' "$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)")
         vs_direct=$([ "$test" = h2 ] || printf '%.2f' "$(echo "$rps / $(avg "$test" direct rps)" | bc -l)")
         printf '%-6s %-13s %10.0f %9.1f %8.2f %8.2f %8sx %8s%s %7s %12s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" \
-            "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "$(rss "$t")" "${idle_rss[$t]:--}"
+            "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "${peak[$t]:-}" "${idle_rss[$t]:--}"
         printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" \
-            "$(rss "$t")" "${idle_rss[$t]:-}" >> "$out/results.csv"
+            "${peak[$t]:-}" "${idle_rss[$t]:-}" >> "$out/results.csv"
     done
 done
 awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : ($i == "" ? "null" : "\"" $i "\"")); printf "}" } END { print "\n]" }' \
