@@ -12,6 +12,8 @@
 # speaks it, over TLS with ALPN as clients reach it (the layer-7 peers; HTTP/1.1 to the backends). Rounds
 # alternate the targets after a warm-up. After the load, each proxy holds IDLE (10,000, fewer if the open-file
 # limit is lower) keep-alive connections that each made one request: the growth of its RSS, per 10,000.
+# Beside rates and latencies, each proxy's CPU time per request. EXPROXY_ENV="NAME=value ..." gives
+# ExchangeProxy more environment, to measure a runtime setting: DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -109,7 +111,9 @@ cat > "$work/config/appsettings.json" <<CONF
   "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" },
                              "Https": { "Url": "https://127.0.0.1:18493", "Certificate": { "Path": "$work/cert.pem", "KeyPath": "$work/key.pem" } } } } }
 CONF
-ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
+# EXPROXY_ENV="NAME=value ..." runs ExchangeProxy with more environment, to measure a setting's effect.
+# shellcheck disable=SC2086
+env ASPNETCORE_ENVIRONMENT=Production ${EXPROXY_ENV:-} dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
 exproxy_pid=$!
 
 declare -A target=([direct]=127.0.0.21:18080 [haproxy-http]=127.0.0.1:18481 [haproxy-tcp]=127.0.0.1:18443
@@ -165,12 +169,18 @@ run() { # test, target
 
 for test in "${tests[@]}"; do for t in $(targets "$test"); do run "$test" "$t" >/dev/null; done; done   # warm-up
 
+# The proxy's CPU time, user and system, in clock ticks: per request it is steadier than the rate.
+cpu_ticks() { if [ -n "${process[$1]:-}" ]; then awk '{print $14 + $15}' "/proc/${process[$1]}/stat"; else echo 0; fi; }
+
 declare -A sum
 for r in $(seq "$rounds"); do
     for test in "${tests[@]}"; do
         for t in $(targets "$test"); do
+            c0=$(cpu_ticks "$t")
             read -r rps mbs p50 p99 < <(run "$test" "$t")
-            for k in rps mbs p50 p99; do sum[$test,$t,$k]=$(echo "${sum[$test,$t,$k]:-0} + ${!k}" | bc -l); done
+            seconds=$(( ${duration%s} + $([ "$test" = h2 ] && echo 1 || echo 0) ))   # h2load's warm-up second too
+            cpu=$(echo "($(cpu_ticks "$t") - $c0) * 1000000 / $(getconf CLK_TCK) / ($rps * $seconds)" | bc -l)
+            for k in rps mbs p50 p99 cpu; do sum[$test,$t,$k]=$(echo "${sum[$test,$t,$k]:-0} + ${!k}" | bc -l); done
         done
     done
 done
@@ -208,20 +218,22 @@ declare -A idle_rss
 for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do idle_rss[$t]=$(idle_mb "$t"); sleep 2; done
 
 avg() { echo "${sum[$1,$2,$3]} / $rounds" | bc -l; }
-echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k" > "$out/results.csv"
-printf '%-6s %-13s %10s %9s %8s %8s %9s %9s %7s %12s\n' test target req/s MB/s p50ms p99ms x_haproxy x_direct rss_MB idle_MB/10k
+echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,cpu_us_per_request,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k" > "$out/results.csv"
+printf '%-6s %-13s %10s %9s %8s %8s %7s %9s %9s %7s %12s\n' test target req/s MB/s p50ms p99ms cpu_us x_haproxy x_direct rss_MB idle_MB/10k
 for test in "${tests[@]}"; do
     for t in $(targets "$test"); do
         rps=$(avg "$test" "$t" rps); mbs=$(avg "$test" "$t" mbs); p50=$(avg "$test" "$t" p50); p99=$(avg "$test" "$t" p99)
+        cpu=$(if [ -n "${process[$t]:-}" ]; then printf '%.1f' "$(avg "$test" "$t" cpu)"; fi)
         vs_haproxy=$(printf '%.2f' "$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)")
         vs_direct=$([ "$test" = h2 ] || printf '%.2f' "$(echo "$rps / $(avg "$test" direct rps)" | bc -l)")
-        printf '%-6s %-13s %10.0f %9.1f %8.2f %8.2f %8sx %8s%s %7s %12s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" \
+        printf '%-6s %-13s %10.0f %9.1f %8.2f %8.2f %7s %8sx %8s%s %7s %12s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "${cpu:--}" \
             "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "${peak[$t]:-}" "${idle_rss[$t]:--}"
-        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$vs_haproxy" "$vs_direct" \
+        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$cpu" "$vs_haproxy" "$vs_direct" \
             "${peak[$t]:-}" "${idle_rss[$t]:-}" >> "$out/results.csv"
     done
 done
 awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : ($i == "" ? "null" : "\"" $i "\"")); printf "}" } END { print "\n]" }' \
     "$out/results.csv" > "$out/results.json"
 echo "ratios: requests/s against HAProxy in the same mode (layer 7: mode http; layer 4: mode tcp; h2: mode http over TLS) and against direct"
+echo "cpu_us: the proxy process's CPU time per request (HAProxy's one process serves both modes; nginx: its worker)"
 echo "idle: RSS growth per 10,000 idle keep-alive connections, measured with $idle"

@@ -9,7 +9,8 @@ namespace ExchangeProxy.Tcp;
 /// server: what the client sent goes out as it is read, straight from the pipe's buffers; when the client
 /// shuts down its sending side the server's is shut down too, and the server's answer still flows back.
 /// Server to client: the socket receives straight into the client pipe's memory, 64 KB at a time (16 KB cost
-/// a tenth more CPU per megabyte), taken only once data is there. No buffer is allocated per read. The session ends on either side's close, an error, or an idle timeout, and then closes both sides.
+/// a tenth more CPU per megabyte), taken only once data is there. No buffer is allocated per read. The
+/// session ends on either side's close, an error, or an idle timeout, and then closes both sides.
 /// </summary>
 public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters counters, TimeSpan clientTimeout, TimeSpan serverTimeout, TimeProvider time)
     : IDisposable
