@@ -8,8 +8,8 @@ namespace ExchangeProxy.Admin;
 /// /metrics on the admin listener, in Prometheus' text format (prometheus-net): the proxy's own counters and
 /// gauges and Kestrel's connection meters, in a registry of this host's own, so nothing is counted twice.
 /// ASP.NET Core's and HttpClient's per-request histograms are left out: recorded through prometheus-net's
-/// adapter they cost a sixth of the proxy's small-request throughput, and the proxy's own per-service and
-/// per-server counters answer the same questions (README, Performance).
+/// adapter they were, after the log, the largest cost on the request path, and the proxy's own per-service
+/// and per-server counters answer the same questions (README, Performance).
 /// </summary>
 public sealed class PrometheusMetrics : IDisposable
 {

@@ -8,8 +8,8 @@ namespace ExchangeProxy.Hosting;
 
 /// <summary>
 /// Standard output written a batch at a time by Serilog's batching sink, off the request path: a request pays
-/// for queueing its log line, not for formatting it, taking the console's lock and a write system call. At
-/// 20,000 requests a second that was a third of the proxy's throughput (README, Performance).
+/// for queueing its log line, not for formatting it, taking the console's lock and a write system call,
+/// which were the largest cost the proxy added to a request (README, Performance).
 /// </summary>
 public sealed class BatchedConsoleSink : IBatchedLogEventSink, IDisposable
 {
