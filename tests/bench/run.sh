@@ -28,7 +28,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # Ten thousand idle connections through a layer-4 proxy are twenty thousand sockets in it.
 ulimit -n "$(ulimit -Hn)"
-idle=${IDLE:-$(( $(ulimit -n) / 2 - 500 < 10000 ? $(ulimit -n) / 2 - 500 : 10000 ))}
+files=$(ulimit -n)
+idle=${IDLE:-$(( files / 2 - 500 < 10000 ? files / 2 - 500 : 10000 ))}
 
 work=$(mktemp -d)
 chmod 755 "$work"   # nginx's workers run as nobody
@@ -41,7 +42,6 @@ printf '200 OK<br/>EXCHANGE1.CONTOSO.TEST' > "$work/www/owa/small"
 head -c 1048576 /dev/urandom > "$work/www/owa/1mb"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -subj /CN=localhost -days 2 2>/dev/null
 cat "$work/cert.pem" "$work/key.pem" > "$work/haproxy.pem"
-files=$(ulimit -n)
 for ip in 127.0.0.21 127.0.0.22; do
     cat > "$work/backend-$ip.conf" <<CONF
 daemon off; worker_processes 1; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err; worker_rlimit_nofile $files;
@@ -137,11 +137,13 @@ for t in $(targets h2); do
     [ "$got" = "200 2" ] || { echo "$t answered '$got' over TLS, not '200 2' (HTTP/2)" >&2; exit 1; }
 done
 
+# wrk's and h2load's figures with their units, in ms and MB, for awk.
+units='function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+       function mb(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /KB$/) return v / 1024; if (v ~ /MB$/) return v + 0; return v / 1048576 }'
+
 # One wrk run: requests/s, MB/s, p50 and p99 in ms.
 measure() { # target, connections, path, extra wrk arguments
-    wrk -t2 -c"$2" -d"$duration" --latency "${@:4}" "http://${target[$1]}$3" | awk '
-        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-        function mb(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /KB$/) return v / 1024; if (v ~ /MB$/) return v + 0; return v / 1048576 }
+    wrk -t2 -c"$2" -d"$duration" --latency "${@:4}" "http://${target[$1]}$3" | awk "$units"'
         /Requests\/sec/ { rps = $2 } /Transfer\/sec/ { mbs = mb($2) } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
         /Non-2xx/ { bad = $NF }
         END { if (bad) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 } printf "%s %s %s %s\n", rps, mbs, p50, p99 }'
@@ -152,8 +154,7 @@ measure_h2() { # target
     h2load -t2 -c16 -m10 -D "${duration%s}" --warm-up-time=1 --log-file="$work/h2.log" "https://${tls[$1]}/owa/small" > "$work/h2.out"
     awk '/^requests:/ { if ($2 == 0 || $10 + $12 > 0) { print "h2load: " $0 > "/dev/stderr"; exit 1 } }
          /^status codes:/ { if ($5 + $7 + $9 > 0) { print "h2load: " $0 > "/dev/stderr"; exit 1 } }' "$work/h2.out"
-    read -r rps mbs < <(awk '/^finished in/ { gsub(",", ""); v = $6; sub("/s$", "", v)
-        m = v ~ /GB$/ ? v * 1024 : v ~ /KB$/ ? v / 1024 : v ~ /MB$/ ? v + 0 : v / 1048576; print $4, m }' "$work/h2.out")
+    read -r rps mbs < <(awk "$units"'/^finished in/ { gsub(",", ""); v = $6; sub("/s$", "", v); print $4, mb(v) }' "$work/h2.out")
     read -r p50 p99 < <(cut -f3 "$work/h2.log" | sort -n | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[int(NR * 0.5)] / 1000, v[int(NR * 0.99)] / 1000 }')
     echo "$rps $mbs $p50 $p99"
 }
