@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
 
 namespace ExchangeProxy.Benchmarks;
 

@@ -15,5 +15,3 @@ public interface IStickStore
 
     StickStoreCounters Counters { get; }
 }
-
-public readonly record struct StickStoreCounters(long Hits, long Misses, long Errors, bool Reachable);

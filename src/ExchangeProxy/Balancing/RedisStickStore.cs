@@ -1,3 +1,4 @@
+using ExchangeProxy.Configuration;
 using StackExchange.Redis;
 
 namespace ExchangeProxy.Balancing;

@@ -1,3 +1,5 @@
+using ExchangeProxy.Configuration;
+
 namespace ExchangeProxy.Balancing;
 
 /// <summary>
@@ -229,5 +231,3 @@ public sealed class StickTable
         public int Older;
     }
 }
-
-public readonly record struct StickTableCounters(long Hits, long Misses, long Redispatches, long Evictions, long Expirations);

@@ -18,10 +18,3 @@ public sealed class AdminOptions
     /// <summary>How often the stats page refreshes itself; 00:00:00 switches it off.</summary>
     public TimeSpan? StatsRefresh { get; set; }
 }
-
-public sealed class AdminUserOptions
-{
-    public string Name { get; set; } = "";
-
-    public string PasswordHash { get; set; } = "";
-}

@@ -20,9 +20,3 @@ public sealed class AffinityOptions
     /// <summary>Leading bits of an IPv6 client address that make its key (64 keeps privacy addresses together).</summary>
     public int? IPv6Prefix { get; set; }
 }
-
-public enum AffinityMode
-{
-    None,
-    ClientIp,
-}

@@ -1,9 +1,6 @@
-using ExchangeProxy.Balancing;
-using StackExchange.Redis;
-
 namespace ExchangeProxy.Configuration;
 
-/// <summary>Resolves the affinity of each service into its stick table, and the optional Redis that shares them.</summary>
+/// <summary>Resolves the affinity of each service and listener into its stick table.</summary>
 public static class AffinityResolution
 {
     public static StickTableSettings? Resolve(string service, AffinityOptions? configured, string key, List<ConfigError> errors)
@@ -71,38 +68,5 @@ public static class AffinityResolution
                     + "services sharing a table must set the same Size, Expire and prefixes"));
             }
         }
-    }
-
-    public static StickStoreSettings? ResolveRedis(RedisOptions? configured, List<ConfigError> errors)
-    {
-        if (configured is null || string.IsNullOrWhiteSpace(configured.Configuration))
-        {
-            return null;
-        }
-
-        var key = $"{ExchangeProxyOptions.SectionName}:Redis";
-        var errorCount = errors.Count;
-        try
-        {
-            ConfigurationOptions.Parse(configured.Configuration);
-        }
-        catch (ArgumentException e)
-        {
-            errors.Add(new ConfigError($"{key}:Configuration", $"not a StackExchange.Redis configuration string: {e.Message}"));
-        }
-
-        var prefix = configured.KeyPrefix ?? StickStoreSettings.DefaultKeyPrefix;
-        if (prefix.Length == 0 || prefix.Any(char.IsWhiteSpace))
-        {
-            errors.Add(new ConfigError($"{key}:KeyPrefix", $"'{prefix}' is empty or has spaces"));
-        }
-
-        var timeout = configured.Timeout ?? StickStoreSettings.DefaultTimeout;
-        if (timeout <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{key}:Timeout", $"{timeout} is not a positive duration (hh:mm:ss)"));
-        }
-
-        return errors.Count > errorCount ? null : new StickStoreSettings(configured.Configuration, prefix, timeout);
     }
 }

@@ -3,7 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Http;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.LoadBalancing;
 
 namespace ExchangeProxy.Configuration;
 

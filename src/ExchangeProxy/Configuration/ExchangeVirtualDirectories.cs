@@ -26,6 +26,3 @@ public static class ExchangeVirtualDirectories
     public static VirtualDirectory? Find(string serviceName) =>
         All.FirstOrDefault(v => string.Equals(v.Name, serviceName, StringComparison.OrdinalIgnoreCase));
 }
-
-/// <param name="MaxRequestBodySize">Bytes; 0 is no limit.</param>
-public sealed record VirtualDirectory(string Name, string Path, long MaxRequestBodySize, TimeSpan ActivityTimeout, bool WindowsAuth);

@@ -21,32 +21,3 @@ public sealed class ProtectionOptions
     /// <summary>401 answers per client address on Windows auth services (password spraying); off unless set.</summary>
     public RateLimitOptions? Unauthorized { get; set; }
 }
-
-public sealed class RateLimitOptions
-{
-    public int? PermitLimit { get; set; }
-
-    public TimeSpan? Window { get; set; }
-}
-
-public sealed class RuleOptions
-{
-    public bool? Enabled { get; set; }
-
-    /// <summary>Uri (decoded path and query), Path, Query, Cookie, or Header:Name.</summary>
-    public string? Target { get; set; }
-
-    /// <summary>A regular expression, matched case-insensitively against the decoded target.</summary>
-    public string? Pattern { get; set; }
-
-    public RuleAction? Action { get; set; }
-}
-
-public enum RuleAction
-{
-    /// <summary>Answer 403.</summary>
-    Forbid,
-
-    /// <summary>Close the connection without an answer.</summary>
-    Abort,
-}

@@ -1,7 +1,4 @@
 using System.Net;
-using ExchangeProxy.Balancing;
-using ExchangeProxy.Health;
-using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Configuration;
 
@@ -27,22 +24,3 @@ public sealed record ProxyModel(
     public IEnumerable<StickTableSettings> StickTables =>
         Services.Select(s => s.Affinity).Concat(TcpServices.Select(t => t.Affinity)).OfType<StickTableSettings>();
 }
-
-public sealed record BackendServer(string Name, Uri Address, int Weight);
-
-/// <param name="MaxRequestBodySize">Bytes, or null for no limit.</param>
-/// <param name="Affinity">The stick table that keeps a client on one server, or null for none.</param>
-/// <param name="WindowsAuth">NTLM/Negotiate challenges pin the client connection (see WindowsAuth/).</param>
-public sealed record ExchangeService(
-    string Name,
-    string Path,
-    BalanceMode Balance,
-    IReadOnlyList<BackendServer> Servers,
-    TimeSpan ActivityTimeout,
-    TimeSpan ConnectTimeout,
-    long? MaxRequestBodySize,
-    bool AcceptAnyServerCertificate,
-    bool WindowsAuth,
-    StickTableSettings? Affinity,
-    CheckSettings Check,
-    WhenAllDown WhenAllDown);

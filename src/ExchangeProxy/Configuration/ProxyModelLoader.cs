@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Configuration;
 
@@ -48,8 +47,8 @@ public static partial class ProxyModelLoader
             services.Select(s => (s.Name, $"{Section}:Services:{s.Name}", s.Affinity))
                 .Concat(tcp.Select(t => (t.Name, $"{Section}:Listeners:{t.Name}", t.Affinity))),
             errors);
-        var redis = AffinityResolution.ResolveRedis(options.Redis, errors);
-        var admin = CheckResolution.ResolveAdmin(options.Admin, errors);
+        var redis = RedisResolution.Resolve(options.Redis, errors);
+        var admin = AdminResolution.Resolve(options.Admin, errors);
         var protection = ProtectionSettings.Resolve(options.Protection, errors);
         var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
         if (grace < TimeSpan.Zero)

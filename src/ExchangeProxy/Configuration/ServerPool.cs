@@ -1,5 +1,3 @@
-using ExchangeProxy.Health;
-
 namespace ExchangeProxy.Configuration;
 
 /// <summary>

@@ -62,19 +62,3 @@ public sealed class TcpListenerOptions
     /// </summary>
     public bool? Relay { get; set; }
 }
-
-public enum TcpBalance
-{
-    RoundRobin,
-    LeastConn,
-
-    /// <summary>A hash of the client address picks the server (HAProxy <c>balance source</c>).</summary>
-    SourceHash,
-}
-
-public enum ProxyProtocolVersion
-{
-    None,
-    V1,
-    V2,
-}

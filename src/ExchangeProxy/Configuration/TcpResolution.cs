@@ -1,5 +1,4 @@
 using System.Net;
-using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Configuration;
 

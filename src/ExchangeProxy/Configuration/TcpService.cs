@@ -1,6 +1,4 @@
 using System.Net;
-using ExchangeProxy.Balancing;
-using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Configuration;
 

@@ -1,5 +1,4 @@
 using ExchangeProxy.Admin;
-using ExchangeProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Http;

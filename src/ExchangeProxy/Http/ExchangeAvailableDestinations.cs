@@ -1,6 +1,5 @@
 using ExchangeProxy.Admin;
 using ExchangeProxy.Configuration;
-using ExchangeProxy.Health;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;

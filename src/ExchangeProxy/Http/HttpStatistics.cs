@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using ExchangeProxy.Admin;
 using ExchangeProxy.Hosting;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Http;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;

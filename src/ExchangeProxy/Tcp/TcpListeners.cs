@@ -29,6 +29,6 @@ public static class TcpListeners
 
     public static IServiceCollection AddTcpProxy(this IServiceCollection services) =>
         services.AddSingleton<TcpStatistics>()
-            .AddSingleton<Balancing.TcpServerSelector>()
+            .AddSingleton<TcpServerSelector>()
             .AddSingleton<IdleSweeper>();
 }

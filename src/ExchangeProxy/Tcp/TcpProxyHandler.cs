@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using Microsoft.AspNetCore.Connections;
 

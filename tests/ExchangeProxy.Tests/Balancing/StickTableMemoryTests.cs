@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
 using Xunit.Abstractions;
 
 namespace ExchangeProxy.Tests.Balancing;

@@ -1,5 +1,6 @@
 using System.Net;
 using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ExchangeProxy.Tests.Balancing;

@@ -1,8 +1,5 @@
 using System.Text;
-using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
-using ExchangeProxy.Health;
-using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Tests.Configuration;
 

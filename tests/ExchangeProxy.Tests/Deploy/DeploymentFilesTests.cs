@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Nodes;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Tests.Infrastructure;
 using YamlDotNet.Core;

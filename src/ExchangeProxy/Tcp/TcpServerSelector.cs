@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 using ExchangeProxy.Admin;
+using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
-using ExchangeProxy.Tcp;
 
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Tcp;
 
 /// <summary>
 /// Chooses the server of a layer-4 pool for a connection, with the same rules as layer 7: a client stuck to

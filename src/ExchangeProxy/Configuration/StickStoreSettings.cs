@@ -1,4 +1,4 @@
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Configuration;
 
 /// <summary>Where stick table entries are shared between proxy instances (a Redis).</summary>
 public sealed record StickStoreSettings(string Configuration, string KeyPrefix, TimeSpan Timeout)

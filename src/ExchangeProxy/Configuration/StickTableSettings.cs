@@ -1,4 +1,4 @@
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Configuration;
 
 /// <summary>What a stick table is: its name, bound, sliding expiry, and how much of a client address makes a key.</summary>
 public sealed record StickTableSettings(string Name, int Size, TimeSpan Expire, int IPv4Prefix, int IPv6Prefix)

@@ -1,7 +1,7 @@
 using System.Net;
-using ExchangeProxy.Configuration;
+using ExchangeProxy.Protection;
 
-namespace ExchangeProxy.Protection;
+namespace ExchangeProxy.Configuration;
 
 /// <param name="InternalOnly">Path prefixes to the networks that may reach them.</param>
 /// <param name="FormLogins">Sign-in form posts per client and window; null: no limit.</param>
@@ -66,30 +66,5 @@ public sealed record ProtectionSettings(
         return new ProtectionSettings(rules, internalOnly,
             RateLimit.Resolve(configured.FormLogins, $"{Key}:FormLogins", errors),
             RateLimit.Resolve(configured.Unauthorized, $"{Key}:Unauthorized", errors));
-    }
-}
-
-public sealed record RateLimit(int PermitLimit, TimeSpan Window)
-{
-    public static RateLimit? Resolve(RateLimitOptions? configured, string key, List<ConfigError> errors)
-    {
-        if (configured is null)
-        {
-            return null;
-        }
-
-        var limit = configured.PermitLimit ?? 0;
-        var window = configured.Window ?? TimeSpan.FromMinutes(1);
-        if (limit < 1)
-        {
-            errors.Add(new ConfigError($"{key}:PermitLimit", $"{limit} is not a positive number"));
-        }
-
-        if (window <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{key}:Window", $"{window} is not a positive duration (hh:mm:ss)"));
-        }
-
-        return limit < 1 || window <= TimeSpan.Zero ? null : new RateLimit(limit, window);
     }
 }

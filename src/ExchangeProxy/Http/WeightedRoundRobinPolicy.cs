@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using ExchangeProxy.Balancing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Http;
 
 /// <summary>
 /// Smooth weighted round robin over a cluster's destinations (see <see cref="Weighted.RoundRobin"/>), as

@@ -1,6 +1,4 @@
-using ExchangeProxy.Configuration;
-
-namespace ExchangeProxy.Health;
+namespace ExchangeProxy.Configuration;
 
 /// <summary>A service's probe, with every default resolved.</summary>
 public sealed record CheckSettings(CheckType Type, string Path, int? Port, TimeSpan Interval, TimeSpan Timeout, int Rise, int Fall)

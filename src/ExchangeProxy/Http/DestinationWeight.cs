@@ -1,7 +1,7 @@
 using System.Globalization;
 using Yarp.ReverseProxy.Model;
 
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Http;
 
 /// <summary>A server's weight travels to the balancing policies as destination metadata.</summary>
 public static class DestinationWeight

@@ -1,7 +1,8 @@
+using ExchangeProxy.Balancing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
-namespace ExchangeProxy.Balancing;
+namespace ExchangeProxy.Http;
 
 /// <summary>
 /// HAProxy's <c>balance leastconn</c>: the server with the fewest requests in flight relative to its

@@ -1,0 +1,90 @@
+using ExchangeProxy.Balancing;
+using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
+using ExchangeProxy.Http;
+using ExchangeProxy.Protection;
+using ExchangeProxy.Tcp;
+using ExchangeProxy.WindowsAuth;
+
+namespace ExchangeProxy.Admin;
+
+/// <summary>Builds <see cref="StatsReport"/> from the one health truth and the counters of both layers.</summary>
+public sealed class StatsCollector(
+    ProxyModelStore models,
+    ServiceReports reports,
+    HttpStatistics http,
+    TcpStatistics tcp,
+    StickTables tables,
+    PinnedConnections pins,
+    TimeProvider time,
+    ConfigFile configFile,
+    EdgeRefusals refusals)
+{
+    private DateTimeOffset _started = time.GetUtcNow();
+
+    public void MarkStarted() => _started = time.GetUtcNow();
+
+    public StatsReport Build()
+    {
+        var model = models.Current;
+        var now = time.GetUtcNow();
+        var sections = new List<StatsSection>();
+        foreach (var report in reports.Build())
+        {
+            var service = model.Services.FirstOrDefault(s => s.Name == report.Name);
+            var listener = model.TcpServices.FirstOrDefault(t => t.Name == report.Name);
+            var rows = report.Servers.Select(server => Row(report.Name, server, model, service is not null, now)).ToList();
+            var affinity = (service?.Affinity ?? listener?.Affinity) is { } settings && tables.Find(settings.Name) is { } table
+                ? new StatsAffinity(table.Name, table.Count, table.Counters.Hits, table.Counters.Misses, table.Counters.Redispatches)
+                : null;
+            var front = tcp.Listeners.TryGetValue(report.Name, out var counters)
+                ? new StatsListener(Volatile.Read(ref counters.Active), Volatile.Read(ref counters.Total), Volatile.Read(ref counters.Refused))
+                : null;
+            sections.Add(new StatsSection(report.Name, service is not null ? "http" : "tcp", report.Path, rows, Total(rows), affinity, front));
+        }
+
+        return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
+            [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections,
+            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase));
+    }
+
+    private StatsRow Row(string pool, ServerReport server, ProxyModel model, bool isHttp, DateTimeOffset now)
+    {
+        var state = server.Admin switch
+        {
+            AdminState.Maint => "MAINT",
+            AdminState.Drain => "DRAIN",
+            _ when server.State == ProbeState.Down || server.PassiveDown => "DOWN",
+            _ when server.State == ProbeState.Up || server.Check == CheckType.None => "UP",
+            _ => "UNKNOWN",
+        };
+        var weight = model.Servers.FirstOrDefault(s => s.Name == server.Name)?.Weight ?? 0;
+        var last = server.Last;
+        var check = (Type: server.Check == CheckType.None ? null : server.Check.ToString(), Result: last?.Detail,
+            Latency: last?.Latency.TotalMilliseconds, Ago: last is null ? (double?)null : (now - last.At).TotalSeconds,
+            InState: server.Since is { } since ? (now - since).TotalSeconds : (double?)null);
+        if (isHttp)
+        {
+            var c = http.For(pool, server.Name);
+            return new StatsRow(server.Name, state, weight, check.Type, check.Result, check.Latency, check.Ago, check.InState,
+                Volatile.Read(ref c.Active), Volatile.Read(ref c.MaxActive), Volatile.Read(ref c.Total), c.Rate.PerSecond(),
+                Volatile.Read(ref c.BytesIn), Volatile.Read(ref c.BytesOut), Volatile.Read(ref c.ConnectErrors),
+                Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), 0, 0, server.Warning);
+        }
+
+        var t = tcp.For(pool, server.Name);
+        return new StatsRow(server.Name, state, weight, check.Type, check.Result, check.Latency, check.Ago, check.InState,
+            Volatile.Read(ref t.Active), Volatile.Read(ref t.MaxActive), Volatile.Read(ref t.Total), t.Rate.PerSecond(),
+            Volatile.Read(ref t.BytesIn), Volatile.Read(ref t.BytesOut), Volatile.Read(ref t.ConnectErrors), 0, 0,
+            Volatile.Read(ref t.Retries), Volatile.Read(ref t.Redispatches));
+    }
+
+    private static StatsRow Total(List<StatsRow> rows) => new(
+        "TOTAL",
+        rows.Any(r => r.State == "UP") ? "UP" : "DOWN",
+        rows.Sum(r => r.Weight),
+        null, null, null, null, null,
+        rows.Sum(r => r.Current), rows.Sum(r => r.Max), rows.Sum(r => r.Total), rows.Sum(r => r.Rate),
+        rows.Sum(r => r.BytesIn), rows.Sum(r => r.BytesOut), rows.Sum(r => r.ConnectErrors), rows.Sum(r => r.ResponseErrors),
+        rows.Sum(r => r.ServerErrors), rows.Sum(r => r.Retries), rows.Sum(r => r.Redispatches));
+}

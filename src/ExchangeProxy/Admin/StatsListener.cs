@@ -1,0 +1,3 @@
+namespace ExchangeProxy.Admin;
+
+public sealed record StatsListener(long Current, long Total, long Refused);

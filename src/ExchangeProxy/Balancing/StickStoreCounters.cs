@@ -1,0 +1,3 @@
+namespace ExchangeProxy.Balancing;
+
+public readonly record struct StickStoreCounters(long Hits, long Misses, long Errors, bool Reachable);

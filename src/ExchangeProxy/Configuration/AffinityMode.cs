@@ -1,0 +1,7 @@
+namespace ExchangeProxy.Configuration;
+
+public enum AffinityMode
+{
+    None,
+    ClientIp,
+}

@@ -1,0 +1,3 @@
+namespace ExchangeProxy.Configuration;
+
+public sealed record BackendServer(string Name, Uri Address, int Weight);

@@ -1,0 +1,8 @@
+namespace ExchangeProxy.Configuration;
+
+public enum ProxyProtocolVersion
+{
+    None,
+    V1,
+    V2,
+}

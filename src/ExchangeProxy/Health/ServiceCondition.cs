@@ -1,0 +1,8 @@
+namespace ExchangeProxy.Health;
+
+public enum ServiceCondition
+{
+    Healthy,
+    Degraded,
+    Unhealthy,
+}
