@@ -19,6 +19,7 @@ public static class BalancingPolicies
         services.AddMetrics();
         services.AddSingleton<ILoadBalancingPolicy, WeightedRoundRobinPolicy>();
         services.AddSingleton<ILoadBalancingPolicy, WeightedLeastConnPolicy>();
+        services.AddSingleton<ILoadBalancingPolicy, SourceHashPolicy>();
         services.AddSingleton<StickTables>();
         services.AddSingleton<ISessionAffinityPolicy, ClientIpAffinityPolicy>();
         services.AddSingleton<MaintenanceStates>();

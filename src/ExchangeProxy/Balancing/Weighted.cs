@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace ExchangeProxy.Balancing;
 
-/// <summary>The two weighted choices both layers make: smooth round robin and least load.</summary>
+/// <summary>The weighted choices both layers make: smooth round robin, least load, and a hash of the client address.</summary>
 public static class Weighted
 {
     /// <summary>
@@ -75,5 +75,33 @@ public static class Weighted
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// HAProxy's <c>balance source</c>: the same client address to the same candidate while the candidates stay
+    /// the same, in proportion to their weights. Candidates of weight 0 take nothing.
+    /// </summary>
+    public static T? ByHash<T>(IReadOnlyList<T> candidates, Func<T, int> weightOf, Func<T, string> nameOf, System.Net.IPAddress client)
+        where T : class
+    {
+        var weighted = candidates.Where(c => weightOf(c) > 0).OrderBy(nameOf, StringComparer.OrdinalIgnoreCase).ToList();
+        var total = weighted.Sum(weightOf);
+        if (total == 0)
+        {
+            return null;
+        }
+
+        var key = ClientKey.From(client).Value;
+        var point = (long)(((ulong)(key >> 64) ^ (ulong)key) * 0x9E3779B97F4A7C15UL % (ulong)total);
+        foreach (var candidate in weighted)
+        {
+            point -= weightOf(candidate);
+            if (point < 0)
+            {
+                return candidate;
+            }
+        }
+
+        return weighted[^1];
     }
 }

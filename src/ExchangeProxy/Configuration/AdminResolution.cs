@@ -62,10 +62,7 @@ public static class AdminResolution
         }
 
         var refresh = configured.StatsRefresh ?? AdminSettings.DefaultStatsRefresh;
-        if (refresh < TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{Key}:StatsRefresh", $"{refresh} is negative; 00:00:00 switches refresh off"));
-        }
+        Require.NotNegative(refresh, $"{Key}:StatsRefresh", errors, zeroMeans: "switches refresh off");
 
         return new AdminSettings(url, hash, string.IsNullOrWhiteSpace(configured.StateFile) ? null : configured.StateFile, users, refresh);
     }

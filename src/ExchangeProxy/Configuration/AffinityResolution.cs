@@ -19,28 +19,16 @@ public static class AffinityResolution
         }
 
         var size = configured.Size ?? StickTableSettings.DefaultSize;
-        if (size is < 1 or > StickTableSettings.MaxSize)
-        {
-            errors.Add(new ConfigError($"{key}:Size", $"{size} is outside 1..{StickTableSettings.MaxSize}"));
-        }
+        Require.InRange(size, 1, StickTableSettings.MaxSize, $"{key}:Size", errors);
 
         var expire = configured.Expire ?? StickTableSettings.DefaultExpire;
-        if (expire <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{key}:Expire", $"{expire} is not a positive duration (hh:mm:ss)"));
-        }
+        Require.Positive(expire, $"{key}:Expire", errors);
 
         var ipv4 = configured.IPv4Prefix ?? 32;
-        if (ipv4 is < 0 or > 32)
-        {
-            errors.Add(new ConfigError($"{key}:IPv4Prefix", $"{ipv4} is outside 0..32"));
-        }
+        Require.InRange(ipv4, 0, 32, $"{key}:IPv4Prefix", errors);
 
         var ipv6 = configured.IPv6Prefix ?? 128;
-        if (ipv6 is < 0 or > 128)
-        {
-            errors.Add(new ConfigError($"{key}:IPv6Prefix", $"{ipv6} is outside 0..128"));
-        }
+        Require.InRange(ipv6, 0, 128, $"{key}:IPv6Prefix", errors);
 
         return errors.Count > errorCount ? null : new StickTableSettings(table, size, expire, ipv4, ipv6);
     }

@@ -15,30 +15,20 @@ public static class CheckResolution
             errors.Add(new ConfigError($"{key}:Path", $"'{path}' is not an absolute path like /owa/healthcheck.htm"));
         }
 
-        if (configured.Port is < 1 or > 65535)
+        if (configured.Port is { } port)
         {
-            errors.Add(new ConfigError($"{key}:Port", $"{configured.Port} is outside 1..65535"));
+            Require.InRange(port, 1, 65535, $"{key}:Port", errors);
         }
 
         var interval = configured.Interval ?? CheckSettings.DefaultInterval;
         var timeout = configured.Timeout ?? CheckSettings.DefaultTimeout;
-        foreach (var (name, value) in new[] { ("Interval", interval), ("Timeout", timeout) })
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                errors.Add(new ConfigError($"{key}:{name}", $"{value} is not a positive duration (hh:mm:ss)"));
-            }
-        }
+        Require.Positive(interval, $"{key}:Interval", errors);
+        Require.Positive(timeout, $"{key}:Timeout", errors);
 
         var rise = configured.Rise ?? CheckSettings.DefaultRise;
         var fall = configured.Fall ?? CheckSettings.DefaultFall;
-        foreach (var (name, value) in new[] { ("Rise", rise), ("Fall", fall) })
-        {
-            if (value is < 1 or > 100)
-            {
-                errors.Add(new ConfigError($"{key}:{name}", $"{value} is outside 1..100"));
-            }
-        }
+        Require.InRange(rise, 1, 100, $"{key}:Rise", errors);
+        Require.InRange(fall, 1, 100, $"{key}:Fall", errors);
 
         return new CheckSettings(type, path, configured.Port, interval, timeout, rise, fall);
     }

@@ -51,10 +51,7 @@ public static partial class ProxyModelLoader
         var admin = AdminResolution.Resolve(options.Admin, errors);
         var protection = ProtectionSettings.Resolve(options.Protection, errors);
         var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
-        if (grace < TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{Section}:ShutdownGracePeriod", $"{grace} is negative"));
-        }
+        Require.NotNegative(grace, $"{Section}:ShutdownGracePeriod", errors);
 
         if (errors.Count == 0 && services.Count == 0 && customRouteCount == 0 && !tcp.Any(t => t.Listen is not null))
         {
@@ -102,11 +99,7 @@ public static partial class ProxyModelLoader
                 ok = false;
             }
 
-            if (server.Weight is < 0 or > MaxWeight)
-            {
-                errors.Add(new ConfigError($"{key}:Weight", $"{server.Weight} is outside 0..{MaxWeight}"));
-                ok = false;
-            }
+            ok &= Require.InRange(server.Weight, 0, MaxWeight, $"{key}:Weight", errors);
 
             if (ok)
             {
@@ -199,35 +192,12 @@ public static partial class ProxyModelLoader
             errors.Add(new ConfigError($"{key}:Path", $"'{path}' is not a path prefix like /owa (no wildcards, query or trailing '/')"));
         }
 
-        var members = new List<BackendServer>();
-        if (configured.Servers is null)
-        {
-            members.AddRange(servers);
-        }
-        else
-        {
-            for (var i = 0; i < configured.Servers.Count; i++)
-            {
-                var member = servers.FirstOrDefault(s => string.Equals(s.Name, configured.Servers[i], StringComparison.OrdinalIgnoreCase));
-                if (member is null)
-                {
-                    errors.Add(new ConfigError($"{key}:Servers:{i}", $"unknown server '{configured.Servers[i]}'"));
-                }
-                else if (members.Contains(member))
-                {
-                    errors.Add(new ConfigError($"{key}:Servers:{i}", $"server '{member.Name}' is listed twice"));
-                }
-                else
-                {
-                    members.Add(member);
-                }
-            }
-        }
+        var members = ServerListResolution.Resolve(configured.Servers, servers, $"{key}:Servers", errors);
 
         var activity = configured.ActivityTimeout ?? vdir?.ActivityTimeout ?? ForwarderDefaults.ActivityTimeout;
-        RequirePositive(activity, $"{key}:ActivityTimeout", errors);
+        Require.Positive(activity, $"{key}:ActivityTimeout", errors);
         var connect = configured.ConnectTimeout ?? DefaultConnectTimeout;
-        RequirePositive(connect, $"{key}:ConnectTimeout", errors);
+        Require.Positive(connect, $"{key}:ConnectTimeout", errors);
 
         var maxBody = configured.MaxRequestBodySize ?? vdir?.MaxRequestBodySize ?? ForwarderDefaults.MaxRequestBodySize;
         if (maxBody < 0)
@@ -256,14 +226,6 @@ public static partial class ProxyModelLoader
             affinity,
             check,
             configured.WhenAllDown ?? WhenAllDown.Refuse);
-    }
-
-    private static void RequirePositive(TimeSpan value, string key, List<ConfigError> errors)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError(key, $"{value} is not a positive duration (hh:mm:ss)"));
-        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

@@ -1,5 +1,6 @@
 namespace ExchangeProxy.Configuration;
 
+/// <summary>At most <paramref name="PermitLimit"/> events per client address in each <paramref name="Window"/>.</summary>
 public sealed record RateLimit(int PermitLimit, TimeSpan Window)
 {
     public static RateLimit? Resolve(RateLimitOptions? configured, string key, List<ConfigError> errors)
@@ -11,16 +12,8 @@ public sealed record RateLimit(int PermitLimit, TimeSpan Window)
 
         var limit = configured.PermitLimit ?? 0;
         var window = configured.Window ?? TimeSpan.FromMinutes(1);
-        if (limit < 1)
-        {
-            errors.Add(new ConfigError($"{key}:PermitLimit", $"{limit} is not a positive number"));
-        }
-
-        if (window <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{key}:Window", $"{window} is not a positive duration (hh:mm:ss)"));
-        }
-
-        return limit < 1 || window <= TimeSpan.Zero ? null : new RateLimit(limit, window);
+        var limitPasses = Require.Positive(limit, $"{key}:PermitLimit", errors);
+        var windowPasses = Require.Positive(window, $"{key}:Window", errors);
+        return limitPasses && windowPasses ? new RateLimit(limit, window) : null;
     }
 }

@@ -30,10 +30,7 @@ public static class RedisResolution
         }
 
         var timeout = configured.Timeout ?? StickStoreSettings.DefaultTimeout;
-        if (timeout <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError($"{key}:Timeout", $"{timeout} is not a positive duration (hh:mm:ss)"));
-        }
+        Require.Positive(timeout, $"{key}:Timeout", errors);
 
         return errors.Count > errorCount ? null : new StickStoreSettings(configured.Configuration, prefix, timeout);
     }

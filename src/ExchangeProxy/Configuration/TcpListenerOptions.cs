@@ -16,7 +16,7 @@ public sealed class TcpListenerOptions
     /// <summary>Names of the servers in the pool; all servers when unset.</summary>
     public List<string>? Servers { get; set; }
 
-    public TcpBalance? Balance { get; set; }
+    public BalanceMode? Balance { get; set; }
 
     public AffinityOptions? Affinity { get; set; }
 

@@ -72,20 +72,7 @@ public static class TcpResolution
                 : "required when Listen asks for any free port (:0)"));
         }
 
-        var members = new List<BackendServer>();
-        var names = configured.Servers ?? servers.Select(s => s.Name).ToList();
-        for (var i = 0; i < names.Count; i++)
-        {
-            var member = servers.FirstOrDefault(s => string.Equals(s.Name, names[i], StringComparison.OrdinalIgnoreCase));
-            if (member is null)
-            {
-                errors.Add(new ConfigError($"{key}:Servers:{i}", $"unknown server '{names[i]}'"));
-            }
-            else if (!members.Contains(member))
-            {
-                members.Add(member);
-            }
-        }
+        var members = ServerListResolution.Resolve(configured.Servers, servers, $"{key}:Servers", errors);
 
         var defaultCheck = port switch
         {
@@ -98,20 +85,14 @@ public static class TcpResolution
         var check = CheckResolution.Resolve("", checkOptions, key, errors);
         var affinity = AffinityResolution.Resolve(name, configured.Affinity, key, errors);
 
-        var connect = Positive(configured.ConnectTimeout ?? TcpService.DefaultConnectTimeout, $"{key}:ConnectTimeout", errors);
-        var client = Positive(configured.ClientTimeout ?? TcpService.DefaultClientTimeout, $"{key}:ClientTimeout", errors);
-        var server = Positive(configured.ServerTimeout ?? TcpService.DefaultServerTimeout, $"{key}:ServerTimeout", errors);
+        var connect = Resolved(configured.ConnectTimeout ?? TcpService.DefaultConnectTimeout, $"{key}:ConnectTimeout", errors);
+        var client = Resolved(configured.ClientTimeout ?? TcpService.DefaultClientTimeout, $"{key}:ClientTimeout", errors);
+        var server = Resolved(configured.ServerTimeout ?? TcpService.DefaultServerTimeout, $"{key}:ServerTimeout", errors);
         var maxConnections = configured.MaxConnections ?? TcpService.DefaultMaxConnections;
-        if (maxConnections < 1)
-        {
-            errors.Add(new ConfigError($"{key}:MaxConnections", $"{maxConnections} is not a positive number"));
-        }
+        Require.Positive(maxConnections, $"{key}:MaxConnections", errors);
 
         var retries = configured.Retries ?? TcpService.DefaultRetries;
-        if (retries is < 0 or > 100)
-        {
-            errors.Add(new ConfigError($"{key}:Retries", $"{retries} is outside 0..100"));
-        }
+        Require.InRange(retries, 0, 100, $"{key}:Retries", errors);
 
         var sni = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (host, pool) in configured.Sni ?? [])
@@ -132,19 +113,15 @@ public static class TcpResolution
             return null;
         }
 
-        return new TcpService(name, listen, port, members, configured.Balance ?? TcpBalance.RoundRobin, affinity, check,
+        return new TcpService(name, listen, port, members, configured.Balance ?? BalanceMode.RoundRobin, affinity, check,
             connect, client, server, maxConnections, retries, configured.Redispatch ?? true, configured.DontLogNull ?? true,
             configured.SendProxy ?? ProxyProtocolVersion.None, configured.AcceptProxy ?? false, sni,
             configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate, allowed, configured.Relay ?? false);
     }
 
-    private static TimeSpan Positive(TimeSpan value, string key, List<ConfigError> errors)
+    private static TimeSpan Resolved(TimeSpan value, string key, List<ConfigError> errors)
     {
-        if (value <= TimeSpan.Zero)
-        {
-            errors.Add(new ConfigError(key, $"{value} is not a positive duration (hh:mm:ss)"));
-        }
-
+        Require.Positive(value, key, errors);
         return value;
     }
 }

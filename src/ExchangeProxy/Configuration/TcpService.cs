@@ -10,7 +10,7 @@ public sealed record TcpService(
     IPEndPoint? Listen,
     int Port,
     IReadOnlyList<BackendServer> Servers,
-    TcpBalance Balance,
+    BalanceMode Balance,
     StickTableSettings? Affinity,
     CheckSettings Check,
     TimeSpan ConnectTimeout,

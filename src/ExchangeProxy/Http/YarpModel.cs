@@ -61,9 +61,12 @@ public static class YarpModel
         new()
         {
             ClusterId = IdOf(service),
-            LoadBalancingPolicy = service.Balance == BalanceMode.LeastConn
-                ? WeightedLeastConnPolicy.PolicyName
-                : WeightedRoundRobinPolicy.PolicyName,
+            LoadBalancingPolicy = service.Balance switch
+            {
+                BalanceMode.LeastConn => WeightedLeastConnPolicy.PolicyName,
+                BalanceMode.SourceHash => SourceHashPolicy.PolicyName,
+                _ => WeightedRoundRobinPolicy.PolicyName,
+            },
             Destinations = service.Servers.ToDictionary(
                 s => s.Name,
                 s => new DestinationConfig

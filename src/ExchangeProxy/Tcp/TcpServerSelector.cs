@@ -56,9 +56,9 @@ public sealed class TcpServerSelector(HealthStates health, MaintenanceStates mai
         var state = _pools.GetOrAdd(pool.Name, static _ => new PoolState());
         return pool.Balance switch
         {
-            TcpBalance.LeastConn => Weighted.LeastLoaded(candidates, static s => s.Weight,
+            BalanceMode.LeastConn => Weighted.LeastLoaded(candidates, static s => s.Weight,
                 s => Volatile.Read(ref statistics.For(pool.Name, s.Name).Active), Interlocked.Increment(ref state.Rotation)),
-            TcpBalance.SourceHash => BySource(candidates, client),
+            BalanceMode.SourceHash => Weighted.ByHash(candidates, static s => s.Weight, static s => s.Name, client),
             _ => RoundRobin(state, candidates),
         };
     }
@@ -82,30 +82,6 @@ public sealed class TcpServerSelector(HealthStates health, MaintenanceStates mai
             return Weighted.RoundRobin(candidates, state, static s => s.Weight,
                 static (server, pool) => pool.Current.GetValue(server, static _ => new StrongBox<long>()));
         }
-    }
-
-    /// <summary>HAProxy's <c>balance source</c>: the same address to the same server while the candidates stay the same.</summary>
-    private static BackendServer? BySource(List<BackendServer> candidates, IPAddress client)
-    {
-        var weighted = candidates.Where(s => s.Weight > 0).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        var total = weighted.Sum(s => s.Weight);
-        if (total == 0)
-        {
-            return null;
-        }
-
-        var key = ClientKey.From(client).Value;
-        var point = (long)(((ulong)(key >> 64) ^ (ulong)key) * 0x9E3779B97F4A7C15UL % (ulong)total);
-        foreach (var server in weighted)
-        {
-            point -= server.Weight;
-            if (point < 0)
-            {
-                return server;
-            }
-        }
-
-        return weighted[^1];
     }
 
     private sealed class PoolState

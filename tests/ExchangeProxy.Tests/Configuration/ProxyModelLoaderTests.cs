@@ -185,7 +185,7 @@ public class ProxyModelLoaderTests
         Assert.Equal(["exchange2"], tcp["second"].Servers.Select(s => s.Name));
         Assert.Equal(CheckType.Smtp, tcp["smtp"].Check.Type);
         Assert.Equal(ProxyProtocolVersion.V2, tcp["smtp"].SendProxy);
-        Assert.Equal(TcpBalance.SourceHash, tcp["smtp"].Balance);
+        Assert.Equal(BalanceMode.SourceHash, tcp["smtp"].Balance);
         Assert.Equal(100, tcp["smtp"].Affinity!.Size);
         Assert.Equal(CheckType.Tcp, tcp["custom"].Check.Type);
         Assert.Equal((2525, 0, false), (tcp["custom"].Port, tcp["custom"].Retries, tcp["custom"].Redispatch));
@@ -195,6 +195,7 @@ public class ProxyModelLoaderTests
     [InlineData("\"smtp\": { \"Listen\": \"mail:25\" }", "ExchangeProxy:Listeners:smtp:Listen", "is not IP:port")]
     [InlineData("\"pool\": { }", "ExchangeProxy:Listeners:pool:Port", "required for a pool without Listen")]
     [InlineData("\"smtp\": { \"Listen\": \"0.0.0.0:25\", \"Servers\": [ \"exchange9\" ] }", "ExchangeProxy:Listeners:smtp:Servers:0", "unknown server")]
+    [InlineData("\"smtp\": { \"Listen\": \"0.0.0.0:25\", \"Servers\": [ \"exchange1\", \"EXCHANGE1\" ] }", "ExchangeProxy:Listeners:smtp:Servers:1", "server 'exchange1' is listed twice")]
     [InlineData("\"https\": { \"Listen\": \"0.0.0.0:443\", \"Sni\": { \"mail2.contoso.com\": \"nowhere\" } }", "ExchangeProxy:Listeners:https:Sni:mail2.contoso.com", "not a listener or pool")]
     [InlineData("\"owa\": { \"Listen\": \"0.0.0.0:443\" }", "ExchangeProxy:Listeners:owa", "also a service name")]
     [InlineData("\"a\": { \"Listen\": \"0.0.0.0:25\" }, \"b\": { \"Listen\": \"0.0.0.0:25\" }", "ExchangeProxy:Listeners:b:Listen", "already the address of listener 'a'")]
@@ -272,6 +273,7 @@ public class ProxyModelLoaderTests
 
     [Theory]
     [InlineData("""{ "owa": { "Servers": [ "exchange3" ] } }""", "ExchangeProxy:Services:owa:Servers:0", "unknown server 'exchange3'")]
+    [InlineData("""{ "owa": { "Servers": [ "exchange1", "EXCHANGE1" ] } }""", "ExchangeProxy:Services:owa:Servers:1", "server 'exchange1' is listed twice")]
     [InlineData("""{ "ews": { "ActivityTimeout": "-00:00:05" } }""", "ExchangeProxy:Services:ews:ActivityTimeout", "not a positive duration")]
     [InlineData("""{ "rpc": { "ConnectTimeout": "00:00:00" } }""", "ExchangeProxy:Services:rpc:ConnectTimeout", "not a positive duration")]
     [InlineData("""{ "owa": { "MaxRequestBodySize": -1 } }""", "ExchangeProxy:Services:owa:MaxRequestBodySize", "negative")]

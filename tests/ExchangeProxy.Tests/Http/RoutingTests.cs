@@ -74,6 +74,27 @@ public sealed class RoutingTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task Source_hash_keeps_a_client_address_on_one_server_while_other_addresses_spread()
+    {
+        await using var proxy = await RunningProxy.StartAsync(Config().Service("ews", new JsonObject { ["Balance"] = "SourceHash" }));
+
+        var byAddress = new Dictionary<int, HashSet<string>>();
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 2; i <= 17; i++)
+            {
+                // A new connection each time, from 127.0.0.i.
+                using var client = proxy.CreateClientFrom(IPAddress.Parse($"127.0.0.{i}"));
+                var server = (await EchoResponse.ReadAsync(await client.GetAsync("/EWS/Exchange.asmx"))).Server;
+                (byAddress.TryGetValue(i, out var seen) ? seen : byAddress[i] = []).Add(server);
+            }
+        }
+
+        Assert.All(byAddress.Values, servers => Assert.Single(servers));
+        Assert.Equal(2, byAddress.Values.Select(s => s.Single()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task A_disabled_service_is_not_routed()
     {
         await using var proxy = await RunningProxy.StartAsync(Config().Service("powershell", new JsonObject { ["Enabled"] = false }));
