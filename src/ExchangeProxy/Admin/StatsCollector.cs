@@ -33,7 +33,7 @@ public sealed class StatsCollector(
         {
             var service = model.Services.FirstOrDefault(s => s.Name == report.Name);
             var listener = model.TcpServices.FirstOrDefault(t => t.Name == report.Name);
-            var rows = report.Servers.Select(server => Row(report.Name, server, model, service is not null, now)).ToList();
+            var rows = report.Servers.Select(server => Row(report.Name, server, service is not null, now)).ToList();
             var affinity = (service?.Affinity ?? listener?.Affinity) is { } settings && tables.Find(settings.Name) is { } table
                 ? new StatsAffinity(table.Name, table.Count, table.Counters.Hits, table.Counters.Misses, table.Counters.Redispatches)
                 : null;
@@ -48,17 +48,10 @@ public sealed class StatsCollector(
             new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase));
     }
 
-    private StatsRow Row(string pool, ServerReport server, ProxyModel model, bool isHttp, DateTimeOffset now)
+    private StatsRow Row(string pool, ServerReport server, bool isHttp, DateTimeOffset now)
     {
-        var state = server.Admin switch
-        {
-            AdminState.Maint => "MAINT",
-            AdminState.Drain => "DRAIN",
-            _ when server.State == ProbeState.Down || server.PassiveDown => "DOWN",
-            _ when server.State == ProbeState.Up || server.Check == CheckType.None => "UP",
-            _ => "UNKNOWN",
-        };
-        var weight = model.Servers.FirstOrDefault(s => s.Name == server.Name)?.Weight ?? 0;
+        var state = server.Condition.Status;
+        var weight = server.Condition.Weight;
         var last = server.Last;
         var check = (Type: server.Check == CheckType.None ? null : server.Check.ToString(), Result: last?.Detail,
             Latency: last?.Latency.TotalMilliseconds, Ago: last is null ? (double?)null : (now - last.At).TotalSeconds,

@@ -23,6 +23,8 @@ public static class BalancingPolicies
         services.AddSingleton<StickTables>();
         services.AddSingleton<ISessionAffinityPolicy, ClientIpAffinityPolicy>();
         services.AddSingleton<MaintenanceStates>();
+        services.AddSingleton<Health.HealthStates>();
+        services.AddSingleton<ServerEligibility>();
         services.AddSingleton<IAvailableDestinationsPolicy, ExchangeAvailableDestinations>();
         return services;
     }

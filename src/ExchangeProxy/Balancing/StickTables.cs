@@ -55,6 +55,42 @@ public sealed partial class StickTables
         return remote;
     }
 
+    /// <summary>
+    /// The server the client is stuck to, among <paramref name="eligible"/> (those that serve bound clients):
+    /// found locally, else in the store. A client whose server is not among them is counted as a redispatch
+    /// (HAProxy's <c>option redispatch</c>) and balanced afresh by the caller; its entry is rewritten once the new
+    /// server is reached. Both layers choose this way.
+    /// </summary>
+    public async ValueTask<StuckServer<T>> FindStuckAsync<T>(
+        StickTable table, ClientKey key, IReadOnlyList<T> eligible, Func<T, string> nameOf, CancellationToken cancellationToken)
+        where T : class =>
+        Match(table, await FindServerAsync(table, key, cancellationToken), eligible, nameOf);
+
+    /// <summary>As <see cref="FindStuckAsync"/>, from the local table only, for callers that cannot wait.</summary>
+    public StuckServer<T> FindStuck<T>(StickTable table, ClientKey key, IReadOnlyList<T> eligible, Func<T, string> nameOf)
+        where T : class =>
+        Match(table, table.TryGet(key, out var server) ? server : null, eligible, nameOf);
+
+    private static StuckServer<T> Match<T>(StickTable table, string? server, IReadOnlyList<T> eligible, Func<T, string> nameOf)
+        where T : class
+    {
+        if (server is null)
+        {
+            return default;
+        }
+
+        foreach (var candidate in eligible)
+        {
+            if (string.Equals(nameOf(candidate), server, StringComparison.OrdinalIgnoreCase))
+            {
+                return new StuckServer<T>(candidate, Redispatched: false);
+            }
+        }
+
+        table.CountRedispatch();
+        return new StuckServer<T>(null, Redispatched: true);
+    }
+
     public void Stick(StickTable table, ClientKey key, string server)
     {
         if (table.Stick(key, server))

@@ -1,5 +1,6 @@
 namespace ExchangeProxy.Configuration;
 
+/// <summary>An Exchange virtual directory (or the operator's own path) forwarded at layer 7, with every default resolved.</summary>
 /// <param name="MaxRequestBodySize">Bytes, or null for no limit.</param>
 /// <param name="Affinity">The stick table that keeps a client on one server, or null for none.</param>
 /// <param name="WindowsAuth">NTLM/Negotiate challenges pin the client connection (see WindowsAuth/).</param>
@@ -15,4 +16,10 @@ public sealed record ExchangeService(
     bool WindowsAuth,
     StickTableSettings? Affinity,
     CheckSettings Check,
-    WhenAllDown WhenAllDown);
+    WhenAllDown WhenAllDown) : IServerPool
+{
+    /// <summary>Each server on its own address's port.</summary>
+    public int? ServerPort => null;
+
+    public bool IsHttp => true;
+}

@@ -16,9 +16,10 @@ public sealed record ProxyModel(
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
 
     /// <summary>Every pool of servers, layer 7 and layer 4: what is probed and what maintenance applies to.</summary>
-    public IEnumerable<ServerPool> Pools =>
-        Services.Select(s => new ServerPool(s.Name, s.Servers, s.Check, s.AcceptAnyServerCertificate, null))
-            .Concat(TcpServices.Select(t => new ServerPool(t.Name, t.Servers, t.Check, t.AcceptAnyServerCertificate, t.Port)));
+    public IEnumerable<IServerPool> Pools => Services.Cast<IServerPool>().Concat(TcpServices);
+
+    public IServerPool? FindPool(string name) =>
+        Pools.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Every stick table's settings, from services and listeners alike.</summary>
     public IEnumerable<StickTableSettings> StickTables =>

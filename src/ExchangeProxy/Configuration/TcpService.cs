@@ -25,8 +25,12 @@ public sealed record TcpService(
     IReadOnlyDictionary<string, string> Sni,
     bool AcceptAnyServerCertificate,
     IReadOnlyList<IPNetwork> AllowedClients,
-    bool Relay)
+    bool Relay) : IServerPool
 {
+    public int? ServerPort => Port;
+
+    public bool IsHttp => false;
+
     /// <summary>Whether <paramref name="client"/> may connect: listed, or nobody is listed on a listener that does not relay.</summary>
     public bool Allows(IPAddress client)
     {
@@ -39,9 +43,6 @@ public sealed record TcpService(
     public static readonly TimeSpan DefaultServerTimeout = TimeSpan.FromMinutes(1);
     public const int DefaultMaxConnections = 10_000;
     public const int DefaultRetries = 3;
-
-    /// <summary>A server as this pool reaches it: its host, the pool's port.</summary>
-    public Uri AddressOf(BackendServer server) => new UriBuilder(server.Address) { Port = Port }.Uri;
 
     /// <summary>The pool for a TLS server name: the first exact match, then the longest wildcard; else this one.</summary>
     public string PoolFor(string? serverName)

@@ -1,22 +1,16 @@
 using ExchangeProxy.Configuration;
-using ExchangeProxy.Http;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Health;
 
 /// <summary>
 /// Probes every server of every service on its own timer (a DOWN server too, at the same interval), records
-/// the results with rise/fall, logs each state change once with its reason and latency, and hands the state to
-/// YARP's destination health, so only the failed service's traffic leaves the server.
+/// the results with rise/fall in <see cref="HealthStates"/>, whose changes both layers follow, so only the
+/// failed service's traffic leaves the server, and logs each state change once with its reason and latency.
 /// </summary>
 public sealed partial class HealthMonitor(
     ProxyModelStore models,
     HealthStates states,
     Probes probes,
-    IProxyStateLookup proxyState,
-    IDestinationHealthUpdater updater,
     ListenerCertificates certificates,
     TimeProvider time,
     ILogger<HealthMonitor> logger) : BackgroundService
@@ -61,23 +55,22 @@ public sealed partial class HealthMonitor(
 
             foreach (var status in statuses.Where(s => !_loops.ContainsKey(s)))
             {
-                var pool = model.Pools.First(s => string.Equals(s.Name, status.Service, StringComparison.OrdinalIgnoreCase));
-                var server = pool.Servers.First(s => string.Equals(s.Name, status.Server, StringComparison.OrdinalIgnoreCase));
+                var pool = model.FindPool(status.Service)!;
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
                 _loops[status] = cancel;
-                var layer7 = model.Services.Any(s => string.Equals(s.Name, pool.Name, StringComparison.OrdinalIgnoreCase));
-                _ = ProbeLoopAsync(status, pool.AddressOf(server), pool.AcceptAnyServerCertificate, layer7, cancel.Token);
+                _ = ProbeLoopAsync(status, pool.AcceptAnyServerCertificate, pool.IsHttp, cancel.Token);
             }
         }
     }
 
-    private async Task ProbeLoopAsync(ServerStatus status, Uri address, bool acceptAnyCertificate, bool layer7, CancellationToken cancellationToken)
+    private async Task ProbeLoopAsync(ServerStatus status, bool acceptAnyCertificate, bool layer7, CancellationToken cancellationToken)
     {
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var check = status.Check;
+                var address = status.Address;
                 if (check.Type != CheckType.None)
                 {
                     var result = await probes.CheckAsync(check, address, acceptAnyCertificate, cancellationToken);
@@ -86,7 +79,7 @@ public sealed partial class HealthMonitor(
                         return;
                     }
 
-                    if (status.Record(result) is { } changed)
+                    if (states.Record(status, result) is { } changed)
                     {
                         LogChange(status, changed, result);
                     }
@@ -98,33 +91,11 @@ public sealed partial class HealthMonitor(
                     }
                 }
 
-                Publish(status);
                 await Task.Delay(check.Interval, time, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-        }
-    }
-
-    /// <summary>YARP's view follows ours, checked each round: clusters can appear after the probes start.</summary>
-    private void Publish(ServerStatus status)
-    {
-        if (!proxyState.TryGetCluster(YarpModel.IdOf(status.Service), out var cluster)
-            || !cluster.Destinations.TryGetValue(status.Server, out var destination))
-        {
-            return;
-        }
-
-        var health = status.State switch
-        {
-            ProbeState.Up => DestinationHealth.Healthy,
-            ProbeState.Down => DestinationHealth.Unhealthy,
-            _ => DestinationHealth.Unknown,
-        };
-        if (destination.Health.Active != health)
-        {
-            updater.SetActive(cluster, [new NewActiveDestinationHealth(destination, health)]);
         }
     }
 

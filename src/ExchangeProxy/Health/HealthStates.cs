@@ -3,13 +3,17 @@ using ExchangeProxy.Configuration;
 namespace ExchangeProxy.Health;
 
 /// <summary>
-/// The probe state of every server for every service, following the configuration: the one health truth that
-/// YARP's destination health, /health, the admin API and the stats page read.
+/// The health of every server for every pool, following the configuration: probe verdicts and live traffic's
+/// failures alike. The one health truth: both layers' server choice, /health, the admin API and the stats
+/// page read it (through <see cref="Balancing.ServerEligibility"/>).
 /// </summary>
 public sealed class HealthStates(TimeProvider time)
 {
     private volatile Dictionary<(string Service, string Server), ServerStatus>? _statuses;
     private volatile bool _ready;
+
+    /// <summary>Raised after a server's health changed for a pool: a probe verdict, or live traffic's.</summary>
+    public event Action<ServerStatus>? Changed;
 
     public IReadOnlyCollection<ServerStatus> All => (IReadOnlyCollection<ServerStatus>?)_statuses?.Values ?? [];
 
@@ -27,32 +31,66 @@ public sealed class HealthStates(TimeProvider time)
         }
     }
 
-    public ServerStatus? Find(string service, string server) =>
-        _statuses?.GetValueOrDefault((service.ToLowerInvariant(), server.ToLowerInvariant()));
+    public ServerStatus? Find(string service, string server) => _statuses?.GetValueOrDefault((service, server));
 
-    /// <summary>Keeps the status of each server that stays in a service; adds the new ones as Unknown.</summary>
+    /// <summary>Keeps the status of each server that stays in a pool; adds the new ones as Unknown.</summary>
     public IReadOnlyCollection<ServerStatus> Apply(ProxyModel model)
     {
         var current = _statuses ?? [];
-        var next = new Dictionary<(string, string), ServerStatus>();
-        foreach (var service in model.Pools)
+        var next = new Dictionary<(string, string), ServerStatus>(IgnoreCasePair.Instance);
+        foreach (var pool in model.Pools)
         {
-            foreach (var server in service.Servers)
+            foreach (var server in pool.Servers)
             {
-                var key = (service.Name.ToLowerInvariant(), server.Name.ToLowerInvariant());
+                var key = (pool.Name, server.Name);
+                var address = server.AddressOn(pool.ServerPort);
                 if (current.TryGetValue(key, out var kept))
                 {
-                    kept.Check = service.Check;
+                    kept.Check = pool.Check;
+                    kept.Address = address;
                     next[key] = kept;
                 }
                 else
                 {
-                    next[key] = new ServerStatus(service.Name, server.Name, service.Check, time.GetUtcNow());
+                    next[key] = new ServerStatus(pool.Name, server.Name, address, pool.Check, time.GetUtcNow());
                 }
             }
         }
 
         _statuses = next;
         return next.Values;
+    }
+
+    /// <summary>Records a probe's result; returns the new state when it changed.</summary>
+    public ProbeState? Record(ServerStatus status, ProbeResult result)
+    {
+        var changed = status.Record(result);
+        if (changed is not null)
+        {
+            Changed?.Invoke(status);
+        }
+
+        return changed;
+    }
+
+    /// <summary>Live traffic failed to reach the server: out of the pool for <paramref name="period"/>; null puts it back.</summary>
+    public void SetPassiveDown(string pool, string server, TimeSpan? period)
+    {
+        if (Find(pool, server) is { } status && status.SetPassiveDown(period is { } p ? time.GetUtcNow() + p : null))
+        {
+            Changed?.Invoke(status);
+        }
+    }
+
+    /// <summary>Pool and server names compare as the configuration does: ignoring case, without allocating.</summary>
+    private sealed class IgnoreCasePair : IEqualityComparer<(string, string)>
+    {
+        public static readonly IgnoreCasePair Instance = new();
+
+        public bool Equals((string, string) x, (string, string) y) =>
+            string.Equals(x.Item1, y.Item1, StringComparison.OrdinalIgnoreCase) && string.Equals(x.Item2, y.Item2, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((string, string) obj) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Item1), StringComparer.OrdinalIgnoreCase.GetHashCode(obj.Item2));
     }
 }

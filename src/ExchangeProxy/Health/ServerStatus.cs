@@ -3,11 +3,12 @@ using ExchangeProxy.Configuration;
 namespace ExchangeProxy.Health;
 
 /// <summary>
-/// The probe state of one server for one service, with HAProxy's rise/fall: the first result decides, then an
+/// The health of one server for one pool. Probes, with HAProxy's rise/fall: the first result decides, then an
 /// UP server goes DOWN after <see cref="CheckSettings.Fall"/> failed checks in a row, and a DOWN one comes back
-/// after <see cref="CheckSettings.Rise"/> good ones.
+/// after <see cref="CheckSettings.Rise"/> good ones. Passive health: live traffic that failed to reach the
+/// server takes it out until <see cref="PassiveDownUntil"/>.
 /// </summary>
-public sealed class ServerStatus(string service, string server, CheckSettings check, DateTimeOffset since)
+public sealed class ServerStatus(string service, string server, Uri address, CheckSettings check, DateTimeOffset since)
 {
     private readonly Lock _lock = new();
     private int _streak;
@@ -15,6 +16,9 @@ public sealed class ServerStatus(string service, string server, CheckSettings ch
     public string Service { get; } = service;
 
     public string Server { get; } = server;
+
+    /// <summary>Where the pool reaches the server (probes and live traffic alike).</summary>
+    public Uri Address { get; set; } = address;
 
     public CheckSettings Check { get; set; } = check;
 
@@ -29,8 +33,13 @@ public sealed class ServerStatus(string service, string server, CheckSettings ch
 
     public bool Probed => Check.Type == CheckType.None || Checks > 0;
 
+    /// <summary>Until when live traffic's failures keep the server out; null when they do not.</summary>
+    public DateTimeOffset? PassiveDownUntil { get; private set; }
+
+    public bool IsPassiveDown(DateTimeOffset now) => PassiveDownUntil is { } until && until > now;
+
     /// <summary>Records a result; returns the new state when it changed.</summary>
-    public ProbeState? Record(ProbeResult result)
+    internal ProbeState? Record(ProbeResult result)
     {
         lock (_lock)
         {
@@ -57,6 +66,21 @@ public sealed class ServerStatus(string service, string server, CheckSettings ch
             Since = result.At;
             _streak = 0;
             return next;
+        }
+    }
+
+    /// <summary>Takes the server out until <paramref name="until"/>, or puts it back (null); whether anything changed.</summary>
+    internal bool SetPassiveDown(DateTimeOffset? until)
+    {
+        lock (_lock)
+        {
+            if (PassiveDownUntil == until)
+            {
+                return false;
+            }
+
+            PassiveDownUntil = until;
+            return true;
         }
     }
 }

@@ -169,6 +169,7 @@ public static partial class ProxyApp
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddBackendHttpClients()
             .AddWindowsAuthPinning();
+        PassiveHealthRecorder.Decorate(services);
         services.AddSingleton<ListenerEndpoints>();
         services.AddSingleton<HttpStatistics>();
         services.AddSingleton<EdgeRefusals>();
@@ -177,7 +178,6 @@ public static partial class ProxyApp
         services.AddSingleton<PrometheusMetrics>();
         services.AddTcpProxy();
         services.TryAddSingleton(_ => ListenerCertificates.From(builder.Configuration, []));
-        services.AddSingleton<HealthStates>();
         services.AddSingleton<Probes>();
         services.AddSingleton<ServiceReports>();
         services.AddHostedService<HealthMonitor>();
@@ -195,7 +195,8 @@ public static partial class ProxyApp
         var stats = app.Services.GetRequiredService<StatsCollector>();
         app.Lifetime.ApplicationStarted.Register(stats.MarkStarted);
         app.Lifetime.ApplicationStopping.Register(() => LogStopping(app.Logger, model.ShutdownGracePeriod));
-        ExchangeAvailableDestinations.FollowMaintenance(app.Services);
+        ExchangeAvailableDestinations.Follow(app.Services);
+        PinClosingHealthUpdater.Follow(app.Services);
         if (demo is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -215,7 +216,7 @@ public static partial class ProxyApp
             proxy.Use(ProxyErrors.WriteReason);
             proxy.UseWindowsAuthPinning();
             proxy.UseSessionAffinity();
-            proxy.UseMiddleware<DrainingServers>();
+            proxy.UseMiddleware<NewClientsOnly>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
             proxy.UseMiddleware<HttpStatistics.Counting>();

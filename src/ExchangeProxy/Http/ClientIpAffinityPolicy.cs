@@ -8,37 +8,29 @@ namespace ExchangeProxy.Http;
 /// <summary>
 /// YARP session affinity by client address (HAProxy's <c>stick on src</c>): the cluster's affinity key names
 /// its stick table; the key is the client address as the proxy trusts it (the socket peer, or X-Forwarded-For
-/// from a trusted proxy network, resolved before this runs). A client whose server is not available to this
-/// request (down, out of the service) is counted as a redispatch and, with the Redistribute failure policy,
-/// balanced afresh; the response then sticks it to its new server.
+/// from a trusted proxy network, resolved before this runs). The choice itself is the stick tables' (see
+/// <see cref="StickTables.FindStuckAsync"/>), among the destinations that serve bound clients; with the
+/// Redistribute failure policy a redispatched client is balanced afresh, and the response sticks it to its new server.
 /// </summary>
 public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinityPolicy
 {
     public const string PolicyName = "ExchangeProxy.ClientIp";
 
+    private static readonly Func<DestinationState, string> IdOf = static d => d.DestinationId;
+
     public string Name => PolicyName;
 
     public async ValueTask<AffinityResult> FindAffinitizedDestinationsAsync(HttpContext context, ClusterState cluster,
-        SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations, CancellationToken cancellationToken)
-    {
-        if (!TryKey(context, config, out var table, out var key))
-        {
-            return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
-        }
-
-        return Sticky(context, Match(table, await tables.FindServerAsync(table, key, cancellationToken), destinations));
-    }
+        SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations, CancellationToken cancellationToken) =>
+        TryKey(context, config, out var table, out var key)
+            ? Result(context, await tables.FindStuckAsync(table, key, destinations, IdOf, cancellationToken))
+            : new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
 
     public AffinityResult FindAffinitizedDestinations(HttpContext context, ClusterState cluster,
-        SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations)
-    {
-        if (!TryKey(context, config, out var table, out var key))
-        {
-            return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
-        }
-
-        return Sticky(context, Match(table, table.TryGet(key, out var server) ? server : null, destinations));
-    }
+        SessionAffinityConfig config, IReadOnlyList<DestinationState> destinations) =>
+        TryKey(context, config, out var table, out var key)
+            ? Result(context, tables.FindStuck(table, key, destinations, IdOf))
+            : new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
 
     public void AffinitizeResponse(HttpContext context, ClusterState cluster, SessionAffinityConfig config, DestinationState destination)
     {
@@ -69,32 +61,15 @@ public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinit
         return false;
     }
 
-    private static AffinityResult Sticky(HttpContext context, AffinityResult result)
+    private static AffinityResult Result(HttpContext context, StuckServer<DestinationState> stuck)
     {
-        if (result.Status == AffinityStatus.OK)
+        if (stuck.Server is { } server)
         {
+            // A sticky client still reaches a draining server (see NewClientsOnly).
             StickyRequest.Mark(context);
+            return new AffinityResult([server], AffinityStatus.OK);
         }
 
-        return result;
-    }
-
-    private static AffinityResult Match(StickTable table, string? server, IReadOnlyList<DestinationState> destinations)
-    {
-        if (server is null)
-        {
-            return new AffinityResult(null, AffinityStatus.AffinityKeyNotSet);
-        }
-
-        foreach (var destination in destinations)
-        {
-            if (string.Equals(destination.DestinationId, server, StringComparison.OrdinalIgnoreCase))
-            {
-                return new AffinityResult([destination], AffinityStatus.OK);
-            }
-        }
-
-        table.CountRedispatch();
-        return new AffinityResult(null, AffinityStatus.DestinationNotFound);
+        return new AffinityResult(null, stuck.Redispatched ? AffinityStatus.DestinationNotFound : AffinityStatus.AffinityKeyNotSet);
     }
 }

@@ -1,4 +1,4 @@
-using ExchangeProxy.Admin;
+using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -8,12 +8,13 @@ using Yarp.ReverseProxy.Model;
 namespace ExchangeProxy.Http;
 
 /// <summary>
-/// Which servers of a cluster can take requests: not DOWN by probe or by passive health, not in maintenance.
-/// Draining servers stay available here, because sticky clients and pinned connections still reach them;
-/// <see cref="DrainingServers"/> keeps new clients away. When no server is left, the service refuses (503 at
-/// once) unless it is configured to use them all anyway (panic mode; maintenance still applies).
+/// Which servers of a generated cluster requests may reach: those that serve bound clients (see
+/// <see cref="ServerCondition"/>). Draining servers stay here, because sticky clients and pinned connections
+/// still reach them; <see cref="NewClientsOnly"/> keeps new clients away. When none is left, the service refuses
+/// (503 at once) unless it is configured to try them all anyway (panic mode; maintenance still applies). YARP
+/// caches the answer per cluster; <see cref="Follow"/> has it asked again whenever a condition changes.
 /// </summary>
-public sealed class ExchangeAvailableDestinations(MaintenanceStates maintenance) : IAvailableDestinationsPolicy
+public sealed class ExchangeAvailableDestinations(ServerEligibility eligibility) : IAvailableDestinationsPolicy
 {
     public const string PolicyName = "ExchangeProxy.Available";
 
@@ -21,18 +22,22 @@ public sealed class ExchangeAvailableDestinations(MaintenanceStates maintenance)
 
     public IReadOnlyList<DestinationState> GetAvailalableDestinations(ClusterConfig config, IReadOnlyList<DestinationState> allDestinations)
     {
-        var service = YarpModel.ServiceOf(config);
+        if (YarpModel.ServiceOf(config) is not { } service)
+        {
+            return allDestinations;
+        }
+
         var inService = new List<DestinationState>(allDestinations.Count);
         var available = new List<DestinationState>(allDestinations.Count);
         foreach (var destination in allDestinations)
         {
-            if (service is not null && maintenance.For(service, destination.DestinationId) == AdminState.Maint)
+            var condition = eligibility.Of(service, destination.DestinationId, DestinationWeight.Of(destination));
+            if (condition.InService)
             {
-                continue;
+                inService.Add(destination);
             }
 
-            inService.Add(destination);
-            if (destination.Health.Active != DestinationHealth.Unhealthy && destination.Health.Passive != DestinationHealth.Unhealthy)
+            if (condition.ServesBoundClients)
             {
                 available.Add(destination);
             }
@@ -41,14 +46,21 @@ public sealed class ExchangeAvailableDestinations(MaintenanceStates maintenance)
         return available.Count == 0 && YarpModel.WhenAllDownOf(config) == WhenAllDown.UseAll ? inService : available;
     }
 
-    /// <summary>YARP recomputes availability on health changes; a maintenance change asks for it here.</summary>
-    public static void FollowMaintenance(IServiceProvider services)
+    /// <summary>Recomputes a service's available destinations whenever a server's condition changes.</summary>
+    public static void Follow(IServiceProvider services)
     {
         var clusters = services.GetRequiredService<IProxyStateLookup>();
         var updater = services.GetRequiredService<IClusterDestinationsUpdater>();
-        services.GetRequiredService<MaintenanceStates>().Changed += _ =>
+        services.GetRequiredService<ServerEligibility>().Changed += pool =>
         {
-            foreach (var cluster in clusters.GetClusters())
+            if (pool is null)
+            {
+                foreach (var cluster in clusters.GetClusters())
+                {
+                    updater.UpdateAvailableDestinations(cluster);
+                }
+            }
+            else if (clusters.TryGetCluster(YarpModel.IdOf(pool), out var cluster))
             {
                 updater.UpdateAvailableDestinations(cluster);
             }

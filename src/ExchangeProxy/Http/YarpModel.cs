@@ -71,7 +71,7 @@ public static class YarpModel
                 s => s.Name,
                 s => new DestinationConfig
                 {
-                    Address = s.Address.AbsoluteUri,
+                    Address = s.AddressOn(service.ServerPort).AbsoluteUri,
                     Metadata = new Dictionary<string, string> { [DestinationWeight.MetadataKey] = s.Weight.ToString(CultureInfo.InvariantCulture) },
                 },
                 StringComparer.OrdinalIgnoreCase),
@@ -86,8 +86,8 @@ public static class YarpModel
                     AffinityKeyName = table.Name,
                 }
                 : null,
-            // Transport failures take a server out for a while; probes (HealthMonitor), passive health and
-            // maintenance decide which servers requests go to.
+            // Transport failures take a server out for a while (recorded in HealthStates by PassiveHealthRecorder);
+            // ExchangeAvailableDestinations applies the one rule of which servers requests may reach.
             HealthCheck = new HealthCheckConfig
             {
                 Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate },

@@ -192,7 +192,8 @@ public sealed partial class TcpProxyHandler(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await socket.ConnectAsync(server.Address.Host, pool.Port, linked.Token);
+            var address = server.AddressOn(pool.ServerPort);
+            await socket.ConnectAsync(address.Host, address.Port, linked.Token);
             return socket;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)

@@ -1,24 +1,24 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
-using ExchangeProxy.Admin;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
-using ExchangeProxy.Health;
 
 namespace ExchangeProxy.Tcp;
 
 /// <summary>
-/// Chooses the server of a layer-4 pool for a connection, with the same rules as layer 7: a client stuck to
-/// a usable server (UP or unprobed, not in maintenance; draining is fine) goes back to it; otherwise the
-/// pool's balance picks among the servers that take new clients, and the stick table learns the choice once
-/// the connection is made. A stuck server that is not usable counts as a redispatch.
+/// Chooses the server of a layer-4 pool for a connection, by the rules both layers share: a client stuck to a
+/// server that serves bound clients goes back to it (<see cref="StickTables.FindStuckAsync"/>); otherwise the
+/// pool's balance picks among the servers that take new clients (<see cref="ServerCondition"/>), and the stick
+/// table learns the choice once the connection is made.
 /// </summary>
-public sealed class TcpServerSelector(HealthStates health, MaintenanceStates maintenance, StickTables tables, TcpStatistics statistics)
+public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables tables, TcpStatistics statistics)
 {
+    private static readonly Func<BackendServer, string> NameOf = static s => s.Name;
+
     private readonly ConcurrentDictionary<string, PoolState> _pools = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The client's stuck server when it is usable; null when it has none (or it was not usable: a redispatch).</summary>
+    /// <summary>The client's stuck server when it may still take it; null when it has none (or it could not: a redispatch).</summary>
     public async ValueTask<BackendServer?> StuckServerAsync(TcpService pool, IPAddress client, CancellationToken cancellationToken)
     {
         if (pool.Affinity is null || tables.Find(pool.Affinity.Name) is not { } table)
@@ -26,28 +26,14 @@ public sealed class TcpServerSelector(HealthStates health, MaintenanceStates mai
             return null;
         }
 
-        var name = await tables.FindServerAsync(table, table.KeyOf(client), cancellationToken);
-        if (name is null)
-        {
-            return null;
-        }
-
-        var server = pool.Servers.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
-        if (server is not null && Usable(pool, server))
-        {
-            return server;
-        }
-
-        table.CountRedispatch();
-        return null;
+        var eligible = pool.Servers.Where(s => eligibility.Of(pool, s).ServesBoundClients).ToList();
+        return (await tables.FindStuckAsync(table, table.KeyOf(client), eligible, NameOf, cancellationToken)).Server;
     }
 
     /// <summary>A server for a new client, other than those in <paramref name="exclude"/>; null when none is left.</summary>
     public BackendServer? Balance(TcpService pool, IPAddress client, IReadOnlyCollection<BackendServer> exclude)
     {
-        var candidates = pool.Servers
-            .Where(s => !exclude.Contains(s) && Usable(pool, s) && maintenance.For(pool.Name, s.Name) != AdminState.Drain)
-            .ToList();
+        var candidates = pool.Servers.Where(s => !exclude.Contains(s) && eligibility.Of(pool, s).TakesNewClients).ToList();
         if (candidates.Count == 0)
         {
             return null;
@@ -58,7 +44,7 @@ public sealed class TcpServerSelector(HealthStates health, MaintenanceStates mai
         {
             BalanceMode.LeastConn => Weighted.LeastLoaded(candidates, static s => s.Weight,
                 s => Volatile.Read(ref statistics.For(pool.Name, s.Name).Active), Interlocked.Increment(ref state.Rotation)),
-            BalanceMode.SourceHash => Weighted.ByHash(candidates, static s => s.Weight, static s => s.Name, client),
+            BalanceMode.SourceHash => Weighted.ByHash(candidates, static s => s.Weight, NameOf, client),
             _ => RoundRobin(state, candidates),
         };
     }
@@ -71,9 +57,6 @@ public sealed class TcpServerSelector(HealthStates health, MaintenanceStates mai
             tables.Stick(table, table.KeyOf(client), server.Name);
         }
     }
-
-    private bool Usable(TcpService pool, BackendServer server) =>
-        health.Find(pool.Name, server.Name)?.State != ProbeState.Down && maintenance.For(pool.Name, server.Name) != AdminState.Maint;
 
     private static BackendServer? RoundRobin(PoolState state, List<BackendServer> candidates)
     {

@@ -1,11 +1,14 @@
+using ExchangeProxy.Health;
+using ExchangeProxy.Http;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.WindowsAuth;
 
 /// <summary>
-/// Wraps YARP's destination health updater, through which every health verdict passes (active probes and
-/// passive failures alike), and closes the client connections pinned to a server that turned unhealthy.
+/// Closes the client connections pinned to a server that went down: for the generated clusters when
+/// <see cref="HealthStates"/> says so (probes or live traffic), for the operator's own clusters when YARP's
+/// health updater does.
 /// </summary>
 public sealed class PinClosingHealthUpdater(IDestinationHealthUpdater inner, PinnedConnections pins) : IDestinationHealthUpdater
 {
@@ -33,22 +36,27 @@ public sealed class PinClosingHealthUpdater(IDestinationHealthUpdater inner, Pin
 
     private void CloseTo(ClusterState cluster, DestinationState destination)
     {
-        if (destination.Model is { } model)
+        // The generated clusters' pins follow HealthStates (see Follow), which this verdict also reaches.
+        if (destination.Model is { } model && (cluster.Model is null || YarpModel.ServiceOf(cluster.Model.Config) is null))
         {
             pins.CloseTo(cluster.ClusterId, model.Config.Address);
         }
     }
 
-    /// <summary>Puts the wrapper in front of the updater AddReverseProxy registered.</summary>
-    public static void Decorate(IServiceCollection services)
+    public static void Decorate(IServiceCollection services) =>
+        HealthUpdaterDecoration.Decorate(services, (sp, inner) => new PinClosingHealthUpdater(inner, sp.GetRequiredService<PinnedConnections>()));
+
+    /// <summary>Closes the pins to a server of a generated cluster as soon as the one health truth takes it out.</summary>
+    public static void Follow(IServiceProvider services)
     {
-        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IDestinationHealthUpdater))
-            ?? throw new InvalidOperationException("AddReverseProxy registered no IDestinationHealthUpdater");
-        var implementation = registered.ImplementationType
-            ?? throw new InvalidOperationException($"IDestinationHealthUpdater is registered as {registered}, not as a type to wrap");
-        services.Remove(registered);
-        services.AddSingleton<IDestinationHealthUpdater>(sp => new PinClosingHealthUpdater(
-            (IDestinationHealthUpdater)ActivatorUtilities.CreateInstance(sp, implementation),
-            sp.GetRequiredService<PinnedConnections>()));
+        var pins = services.GetRequiredService<PinnedConnections>();
+        var time = services.GetRequiredService<TimeProvider>();
+        services.GetRequiredService<HealthStates>().Changed += status =>
+        {
+            if (status.State == ProbeState.Down || status.IsPassiveDown(time.GetUtcNow()))
+            {
+                pins.CloseTo(YarpModel.IdOf(status.Service), status.Address.AbsoluteUri);
+            }
+        };
     }
 }

@@ -53,6 +53,26 @@ public sealed class RoutingTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task A_server_of_weight_0_takes_no_new_request_and_shows_as_draining_as_at_layer_4()
+    {
+        var config = Config();
+        config.Section["Servers"]![1]!["Weight"] = 0;
+        await using var proxy = await RunningProxy.StartAsync(config);
+        using var client = proxy.CreateClient();
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("exchange1", (await EchoResponse.ReadAsync(await client.GetAsync("/EWS/Exchange.asmx"))).Server);
+        }
+
+        using var admin = proxy.CreateAdminClient();
+        var csv = (await admin.GetStringAsync("/;csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var status = Array.IndexOf(csv[0][2..].Split(','), "status");
+        var ews = csv.Skip(1).Select(line => line.Split(',')).Where(r => r[0] == "ews").ToDictionary(r => r[1], r => r[status]);
+        Assert.Equal(("UP", "DRAIN"), (ews["exchange1"], ews["exchange2"]));
+    }
+
+    [Fact]
     public async Task Leastconn_sends_new_requests_away_from_a_busy_server()
     {
         var config = Config().Service("ews", new JsonObject { ["Balance"] = "LeastConn" });

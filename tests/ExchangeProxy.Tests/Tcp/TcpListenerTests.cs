@@ -55,6 +55,28 @@ public sealed class TcpListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backend_of_weight_0_takes_no_new_connection_and_shows_as_draining_on_the_stats_page_and_health()
+    {
+        var config = Config(new JsonObject());
+        config.Section["Servers"]![1]!["Weight"] = 0;
+        await using var proxy = await RunningProxy.StartAsync(config);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal("backend1", await GreetingAsync(proxy));
+        }
+
+        using var admin = proxy.CreateAdminClient();
+        var stats = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/;json")).RootElement;
+        var rows = stats.GetProperty("sections").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "tcp")
+            .GetProperty("servers").EnumerateArray().ToDictionary(r => r.GetProperty("server").GetString()!, r => r.GetProperty("state").GetString());
+        Assert.Equal("UP", rows["backend1"]);
+        Assert.Equal("DRAIN", rows["backend2"]);
+        using var health = await admin.GetAsync("/health");
+        Assert.Equal("Degraded", System.Text.Json.JsonDocument.Parse(await health.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Round_robin_alternates_and_affinity_keeps_each_client_address_on_one_backend()
     {
         await using var proxy = await RunningProxy.StartAsync(Config(new JsonObject())
