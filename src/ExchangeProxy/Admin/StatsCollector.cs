@@ -1,9 +1,8 @@
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
-using ExchangeProxy.Http;
 using ExchangeProxy.Protection;
-using ExchangeProxy.Tcp;
+using ExchangeProxy.Statistics;
 using ExchangeProxy.WindowsAuth;
 
 namespace ExchangeProxy.Admin;
@@ -12,8 +11,7 @@ namespace ExchangeProxy.Admin;
 public sealed class StatsCollector(
     ProxyModelStore models,
     ServiceReports reports,
-    HttpStatistics http,
-    TcpStatistics tcp,
+    ServerStatistics statistics,
     StickTables tables,
     PinnedConnections pins,
     TimeProvider time,
@@ -33,14 +31,15 @@ public sealed class StatsCollector(
         {
             var service = model.Services.FirstOrDefault(s => s.Name == report.Name);
             var listener = model.TcpServices.FirstOrDefault(t => t.Name == report.Name);
-            var rows = report.Servers.Select(server => Row(report.Name, server, service is not null, now)).ToList();
+            var layer = service is not null ? ServerStatistics.Http : ServerStatistics.Tcp;
+            var rows = report.Servers.Select(server => Row(layer, report.Name, server, now)).ToList();
             var affinity = (service?.Affinity ?? listener?.Affinity) is { } settings && tables.Find(settings.Name) is { } table
                 ? new StatsAffinity(table.Name, table.Count, table.Counters.Hits, table.Counters.Misses, table.Counters.Redispatches)
                 : null;
-            var front = tcp.Listeners.TryGetValue(report.Name, out var counters)
+            var front = statistics.Listeners.TryGetValue(report.Name, out var counters)
                 ? new StatsListener(Volatile.Read(ref counters.Active), Volatile.Read(ref counters.Total), Volatile.Read(ref counters.Refused))
                 : null;
-            sections.Add(new StatsSection(report.Name, service is not null ? "http" : "tcp", report.Path, rows, Total(rows), affinity, front));
+            sections.Add(new StatsSection(report.Name, layer, report.Path, rows, Total(rows), affinity, front));
         }
 
         return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
@@ -48,7 +47,7 @@ public sealed class StatsCollector(
             new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase));
     }
 
-    private StatsRow Row(string pool, ServerReport server, bool isHttp, DateTimeOffset now)
+    private StatsRow Row(string layer, string service, ServerReport server, DateTimeOffset now)
     {
         var state = server.Condition.Status;
         var weight = server.Condition.Weight;
@@ -56,20 +55,12 @@ public sealed class StatsCollector(
         var check = (Type: server.Check == CheckType.None ? null : server.Check.ToString(), Result: last?.Detail,
             Latency: last?.Latency.TotalMilliseconds, Ago: last is null ? (double?)null : (now - last.At).TotalSeconds,
             InState: server.Since is { } since ? (now - since).TotalSeconds : (double?)null);
-        if (isHttp)
-        {
-            var c = http.For(pool, server.Name);
-            return new StatsRow(server.Name, state, weight, check.Type, check.Result, check.Latency, check.Ago, check.InState,
-                Volatile.Read(ref c.Active), Volatile.Read(ref c.MaxActive), Volatile.Read(ref c.Total), c.Rate.PerSecond(),
-                Volatile.Read(ref c.BytesIn), Volatile.Read(ref c.BytesOut), Volatile.Read(ref c.ConnectErrors),
-                Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), 0, 0, server.Warning);
-        }
-
-        var t = tcp.For(pool, server.Name);
+        var c = statistics.For(layer, service, server.Name);
         return new StatsRow(server.Name, state, weight, check.Type, check.Result, check.Latency, check.Ago, check.InState,
-            Volatile.Read(ref t.Active), Volatile.Read(ref t.MaxActive), Volatile.Read(ref t.Total), t.Rate.PerSecond(),
-            Volatile.Read(ref t.BytesIn), Volatile.Read(ref t.BytesOut), Volatile.Read(ref t.ConnectErrors), 0, 0,
-            Volatile.Read(ref t.Retries), Volatile.Read(ref t.Redispatches));
+            Volatile.Read(ref c.Active), Volatile.Read(ref c.MaxActive), Volatile.Read(ref c.Total), c.Rate.PerSecond(),
+            Volatile.Read(ref c.BytesIn), Volatile.Read(ref c.BytesOut), Volatile.Read(ref c.ConnectErrors),
+            Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), Volatile.Read(ref c.Retries),
+            Volatile.Read(ref c.Redispatches), server.Warning);
     }
 
     private static StatsRow Total(List<StatsRow> rows) => new(

@@ -171,7 +171,6 @@ public static partial class ProxyApp
             .AddWindowsAuthPinning();
         PassiveHealthRecorder.Decorate(services);
         services.AddSingleton<ListenerEndpoints>();
-        services.AddSingleton<HttpStatistics>();
         services.AddSingleton<EdgeRefusals>();
         services.AddSingleton(new ConfigFile(configPath));
         services.AddSingleton<StatsCollector>();
@@ -219,7 +218,7 @@ public static partial class ProxyApp
             proxy.UseMiddleware<NewClientsOnly>();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
-            proxy.UseMiddleware<HttpStatistics.Counting>();
+            proxy.UseMiddleware<RequestCounting>();
         });
         return app;
     }

@@ -28,7 +28,7 @@ public static class TcpListeners
     }
 
     public static IServiceCollection AddTcpProxy(this IServiceCollection services) =>
-        services.AddSingleton<TcpStatistics>()
+        services.AddSingleton<Statistics.ServerStatistics>()
             .AddSingleton<TcpServerSelector>()
             .AddSingleton<IdleSweeper>();
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Statistics;
 using Microsoft.AspNetCore.Connections;
 
 namespace ExchangeProxy.Tcp;
@@ -15,7 +16,7 @@ public sealed partial class TcpProxyHandler(
     string listener,
     ProxyModelStore models,
     TcpServerSelector selector,
-    TcpStatistics statistics,
+    ServerStatistics statistics,
     IdleSweeper sweeper,
     IHostApplicationLifetime lifetime,
     ILogger<TcpProxyHandler> logger) : ConnectionHandler
@@ -113,7 +114,7 @@ public sealed partial class TcpProxyHandler(
 
         var connectMs = Time.GetElapsedTime(started).TotalMilliseconds;
         selector.Stick(pool, client.Address, server);
-        var counters = statistics.For(pool.Name, server.Name);
+        var counters = statistics.For(ServerStatistics.Tcp, pool.Name, server.Name);
         counters.Start();
         using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time);
         try
@@ -136,7 +137,7 @@ public sealed partial class TcpProxyHandler(
         finally
         {
             sweeper.Remove(session);
-            Interlocked.Decrement(ref counters.Active);
+            counters.Finish();
         }
 
         var durationMs = Time.GetElapsedTime(started).TotalMilliseconds;
@@ -168,7 +169,7 @@ public sealed partial class TcpProxyHandler(
                 return (server, socket, attempt, TcpTermination.ClientClosed);
             }
 
-            Interlocked.Increment(ref statistics.For(pool.Name, server.Name).ConnectErrors);
+            Interlocked.Increment(ref statistics.For(ServerStatistics.Tcp, pool.Name, server.Name).ConnectErrors);
             if (attempt == pool.Retries || cancellationToken.IsCancellationRequested)
             {
                 return (null, null, attempt, TcpTermination.ConnectFailed);
@@ -177,11 +178,11 @@ public sealed partial class TcpProxyHandler(
             tried.Add(server);
             if (pool.Redispatch && selector.Balance(pool, client, tried) is { } other)
             {
-                Interlocked.Increment(ref statistics.For(pool.Name, other.Name).Redispatches);
+                Interlocked.Increment(ref statistics.For(ServerStatistics.Tcp, pool.Name, other.Name).Redispatches);
                 server = other;
             }
 
-            Interlocked.Increment(ref statistics.For(pool.Name, server.Name).Retries);
+            Interlocked.Increment(ref statistics.For(ServerStatistics.Tcp, pool.Name, server.Name).Retries);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Statistics;
 
 namespace ExchangeProxy.Tcp;
 
@@ -12,7 +13,7 @@ namespace ExchangeProxy.Tcp;
 /// pool's balance picks among the servers that take new clients (<see cref="ServerCondition"/>), and the stick
 /// table learns the choice once the connection is made.
 /// </summary>
-public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables tables, TcpStatistics statistics)
+public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables tables, ServerStatistics statistics)
 {
     private static readonly Func<BackendServer, string> NameOf = static s => s.Name;
 
@@ -43,7 +44,7 @@ public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables
         return pool.Balance switch
         {
             BalanceMode.LeastConn => Weighted.LeastLoaded(candidates, static s => s.Weight,
-                s => Volatile.Read(ref statistics.For(pool.Name, s.Name).Active), Interlocked.Increment(ref state.Rotation)),
+                s => Volatile.Read(ref statistics.For(ServerStatistics.Tcp, pool.Name, s.Name).Active), Interlocked.Increment(ref state.Rotation)),
             BalanceMode.SourceHash => Weighted.ByHash(candidates, static s => s.Weight, NameOf, client),
             _ => RoundRobin(state, candidates),
         };

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using ExchangeProxy.Statistics;
 using Microsoft.AspNetCore.Connections;
 
 namespace ExchangeProxy.Tcp;

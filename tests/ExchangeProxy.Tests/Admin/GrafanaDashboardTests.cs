@@ -37,7 +37,7 @@ public sealed partial class GrafanaDashboardTests : TwoCasServersTest
             await tcp.GetStream().WriteAsync(new byte[] { 0x16, 0x03, 0x01, 0x00, 0x01, 0x00 });
         }
 
-        var layer4 = proxy.Services.GetRequiredService<ExchangeProxy.Tcp.TcpStatistics>();
+        var layer4 = proxy.Services.GetRequiredService<ExchangeProxy.Statistics.ServerStatistics>();
         await Eventually.TrueAsync(() => layer4.Servers.ContainsKey(("https", "exchange1")), "the layer-4 connection reached its server");
 
         using var admin = proxy.CreateAdminClient();

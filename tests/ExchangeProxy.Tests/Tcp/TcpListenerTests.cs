@@ -3,7 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using ExchangeProxy.Tcp;
+using ExchangeProxy.Statistics;
 using ExchangeProxy.Tests.Infrastructure;
 
 namespace ExchangeProxy.Tests.Tcp;
@@ -167,9 +167,9 @@ public sealed class TcpListenerTests : IAsyncLifetime
             Assert.Equal("backend2", await GreetingAsync(proxy));
         }
 
-        var statistics = proxy.Services.GetRequiredService<TcpStatistics>();
-        Assert.Equal(3, statistics.For("tcp", "dead").ConnectErrors);
-        Assert.Equal(3, statistics.For("tcp", "backend2").Redispatches);
+        var statistics = proxy.Services.GetRequiredService<ServerStatistics>();
+        Assert.Equal(3, statistics.For(ServerStatistics.Tcp, "tcp", "dead").ConnectErrors);
+        Assert.Equal(3, statistics.For(ServerStatistics.Tcp, "tcp", "backend2").Redispatches);
         Assert.Contains(proxy.Logs.Entries, e => e.Message.Contains("\"backend2\"", StringComparison.Ordinal) && e.Message.Contains("1 retries", StringComparison.Ordinal));
     }
 
@@ -186,7 +186,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
             Assert.Equal("backend2", await GreetingAsync(proxy));
         }
 
-        Assert.Equal(0, proxy.Services.GetRequiredService<TcpStatistics>().For("tcp", "dead").ConnectErrors);
+        Assert.Equal(0, proxy.Services.GetRequiredService<ServerStatistics>().For(ServerStatistics.Tcp, "tcp", "dead").ConnectErrors);
     }
 
     [Fact]
@@ -284,7 +284,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
         Assert.NotNull(await GreetingAsync(proxy, "submission", IPAddress.Parse("127.0.0.6")));
         Assert.Null(await GreetingAsync(proxy, "submission", IPAddress.Parse("127.0.0.5")));
 
-        var statistics = proxy.Services.GetRequiredService<TcpStatistics>();
+        var statistics = proxy.Services.GetRequiredService<ServerStatistics>();
         Assert.Equal(1, statistics.ForListener("tcp").Refused);
         Assert.Equal(1, statistics.ForListener("open-relay").Refused);
         Assert.Contains(proxy.Logs.Entries, e => e.Message.Contains("NotAllowed", StringComparison.Ordinal)
@@ -346,7 +346,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
 
         Assert.Single(proxy.Logs.Entries, e => e.Message.Contains("reached MaxConnections (2)", StringComparison.Ordinal));
         await one.DisposeAsync();
-        var counters = proxy.Services.GetRequiredService<TcpStatistics>().ForListener("tcp");
+        var counters = proxy.Services.GetRequiredService<ServerStatistics>().ForListener("tcp");
         await Eventually.TrueAsync(() => Volatile.Read(ref counters.Active) == 1, "the closed connection is gone");
         await using var again = await TcpTestClient.ConnectAsync(listener);
         Assert.NotNull(await again.ReadLineAsync());

@@ -1,4 +1,4 @@
-namespace ExchangeProxy.Admin;
+namespace ExchangeProxy.Statistics;
 
 /// <summary>
 /// Events per second over the last ten seconds, from ten one-second buckets: a mark is two interlocked
