@@ -24,7 +24,7 @@ public static class AdminListener
             });
         });
 
-    public static IApplicationBuilder UseAdminListener(this IApplicationBuilder app) =>
+    internal static IApplicationBuilder Branch(IApplicationBuilder app) =>
         app.MapWhen(
             context => context.Features.Get<AdminConnection>() is not null,
             admin => admin

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ExchangeProxy.Balancing;
 using ExchangeProxy.Http;
 using Yarp.ReverseProxy.Configuration;
 
@@ -33,8 +32,7 @@ public static class ConfigCheck
     {
         var errors = new List<ConfigError>();
         var services = new ServiceCollection().AddLogging();
-        services.AddReverseProxy().LoadFromConfig(configuration.GetSection("ReverseProxy"));
-        services.AddBalancingPolicies();
+        services.AddReverseProxy().LoadFromConfig(configuration.GetSection("ReverseProxy")).AddExchangePolicies();
         await using var provider = services.BuildServiceProvider();
         var validator = provider.GetRequiredService<IConfigValidator>();
 

@@ -16,10 +16,10 @@ public static class HealthEndpoints
     public const string HealthPath = "/health";
     public const string LivePath = "/health/live";
     public const string ReadyPath = "/health/ready";
-    private const string LiveTag = "live";
-    private const string ReadyTag = "ready";
-    private const string ServicesTag = "services";
-    private const string ServicesCheck = "services";
+    internal const string LiveTag = "live";
+    internal const string ReadyTag = "ready";
+    internal const string ServicesTag = "services";
+    internal const string ServicesCheck = "services";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -27,17 +27,8 @@ public static class HealthEndpoints
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static IServiceCollection AddProxyHealthChecks(this IServiceCollection services)
-    {
-        services.AddHealthChecks()
-            .AddCheck("process", () => HealthCheckResult.Healthy("serving"), tags: [LiveTag])
-            .AddCheck<ProbesReadyCheck>("probes", tags: [ReadyTag])
-            .AddCheck<ServicesHealthCheck>(ServicesCheck, tags: [ServicesTag]);
-        return services;
-    }
-
     /// <summary>On the public listeners: status words only, nothing about the servers behind.</summary>
-    public static IEndpointRouteBuilder MapProxyHealth(this IEndpointRouteBuilder endpoints)
+    internal static IEndpointRouteBuilder MapPublic(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapHealthChecks(LivePath, Options(LiveTag, detailed: false));
         endpoints.MapHealthChecks(ReadyPath, Options(ReadyTag, detailed: false));
@@ -46,7 +37,7 @@ public static class HealthEndpoints
     }
 
     /// <summary>On the admin listener, with the detail.</summary>
-    public static IApplicationBuilder UseDetailedHealth(this IApplicationBuilder admin) =>
+    internal static IApplicationBuilder UseDetailed(IApplicationBuilder admin) =>
         admin.UseHealthChecks(LivePath, Options(LiveTag, detailed: true))
             .UseHealthChecks(ReadyPath, Options(ReadyTag, detailed: true))
             .UseHealthChecks(HealthPath, Options(ServicesTag, detailed: true));

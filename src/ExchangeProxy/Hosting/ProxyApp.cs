@@ -8,10 +8,7 @@ using ExchangeProxy.Http;
 using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Serilog;
-using Yarp.ReverseProxy.Configuration;
 
 namespace ExchangeProxy.Hosting;
 
@@ -32,7 +29,7 @@ public static partial class ProxyApp
         });
         var file = ReadConfiguration(builder, commandLine);
         ProxyLogging.Configure(builder);
-        WindowsAuthSetup.TrackClientConnections(builder.WebHost);
+        builder.WebHost.TrackClientConnections();
         configure?.Invoke(builder);
 
         // Certificates and the demo's servers live in real time; the proxy's clock can be replaced (tests do).
@@ -134,9 +131,7 @@ public static partial class ProxyApp
         return demo;
     }
 
-    private static string StateFile(ProxyModel model, string configPath) =>
-        model.Admin.StateFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, AdminSettings.StateFileName);
-
+    /// <summary>The concerns, each registered by its own folder, then the request pipeline in order.</summary>
     private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, string configPath, DemoCasServers? demo)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -144,82 +139,37 @@ public static partial class ProxyApp
             kestrel.AddServerHeader = false;
             // Kerberos tokens of users in many groups: 64 KB of headers by default (Kestrel: 32 KB); Kestrel:Limits overrides.
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-            if (model.Admin.Url is { } admin)
-            {
-                AdminListener.Listen(kestrel, admin);
-            }
-
-            TcpListeners.Listen(kestrel, model);
+            kestrel.ListenAdmin(model).ListenTcp(model);
         });
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         // SIGTERM: Kestrel stops accepting, and waits this long for requests and connections in flight.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = model.ShutdownGracePeriod);
-        services.AddSingleton(sp => new ProxyModelStore(
-            model, builder.Configuration, sp.GetRequiredService<ILogger<ProxyModelStore>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
-        services.AddBalancingPolicies();
-        if (model.Redis is { } redis)
-        {
-            services.AddSingleton<IStickStore>(sp => RedisStickStore.Connect(redis, sp.GetRequiredService<ILogger<RedisStickStore>>()));
-        }
-
-        services.AddReverseProxy()
-            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddBackendHttpClients()
-            .AddWindowsAuthPinning();
-        PassiveHealthRecorder.Decorate(services);
         services.AddSingleton<ListenerEndpoints>();
-        services.AddSingleton<EdgeRefusals>();
-        services.AddSingleton(new ConfigFile(configPath));
-        services.AddSingleton<StatsCollector>();
-        services.AddSingleton<PrometheusMetrics>();
-        services.AddTcpProxy();
-        services.TryAddSingleton(_ => ListenerCertificates.From(builder.Configuration, []));
-        services.AddSingleton<Probes>();
-        services.AddSingleton<ServiceReports>();
-        services.AddHostedService<HealthMonitor>();
-        services.AddProxyHealthChecks();
-        // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in
-        // memory rather than writing a key ring into a read-only container.
-        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        services.AddProxyModel(model, builder.Configuration)
+            .AddBalancing(model.Redis)
+            .AddHealth(builder.Configuration)
+            .AddProtection()
+            .AddTcpProxy()
+            .AddAdmin(configPath)
+            .AddHttpProxy(builder.Configuration)
+            .AddWindowsAuthPinning();
 
         var app = builder.Build();
-        app.Services.GetRequiredService<StickTables>().Follow(app.Services.GetRequiredService<ProxyModelStore>());
-        app.Services.GetRequiredService<MaintenanceStates>().Open(StateFile(model, configPath));
-        // Instruments exist from the start, so the first scrape has them all.
-        app.Services.GetRequiredService<PrometheusMetrics>();
-        app.Services.GetRequiredService<ServiceReports>();
-        var stats = app.Services.GetRequiredService<StatsCollector>();
-        app.Lifetime.ApplicationStarted.Register(stats.MarkStarted);
         app.Lifetime.ApplicationStopping.Register(() => LogStopping(app.Logger, model.ShutdownGracePeriod));
-        ExchangeAvailableDestinations.Follow(app.Services);
-        PinClosingHealthUpdater.Follow(app.Services);
         if (demo is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());
         }
 
-        app.UseMiddleware<TrustedForwardedHeaders>();
-        app.UseSerilogRequestLogging(options => RequestLog.Configure(options, app.Services.GetRequiredService<Serilog.ILogger>()));
-        app.UseAdminListener();
-        app.UseMiddleware<EdgeProtection>();
-        app.UseMiddleware<SignInRateLimits>();
-        EdgeProtection.WarnIfOpen(model, app.Logger);
-        app.MapProxyHealth();
-        app.MapReverseProxy(proxy =>
-        {
-            proxy.Use(TransferCounts.Track);
-            proxy.Use(ServiceLimits.Apply);
-            proxy.Use(ProxyErrors.WriteReason);
-            proxy.UseWindowsAuthPinning();
-            proxy.UseSessionAffinity();
-            proxy.UseMiddleware<NewClientsOnly>();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-            proxy.UseMiddleware<RequestCounting>();
-        });
+        app.UseBalancing().UseWindowsAuth();
+        app.UseTrustedForwardedHeaders();
+        app.UseRequestLog();
+        app.UseAdmin(model);
+        app.UseProtection(model);
+        app.MapHealth();
+        app.MapExchangeProxy();
         return app;
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -84,17 +83,5 @@ public sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory>
             events.Answered(response);
             return response;
         }
-    }
-}
-
-public static class BackendHttpClients
-{
-    /// <summary>Puts <see cref="BackendHttpClientFactory"/> in place of YARP's client factory.</summary>
-    public static IReverseProxyBuilder AddBackendHttpClients(this IReverseProxyBuilder proxy)
-    {
-        proxy.Services.AddSingleton<BackendHttpClientFactory>();
-        proxy.Services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory>(
-            sp => sp.GetRequiredService<BackendHttpClientFactory>()));
-        return proxy;
     }
 }

@@ -2,13 +2,21 @@ using ExchangeProxy.Configuration;
 using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ExchangeProxy.Tcp;
 
-/// <summary>Binds each layer-4 listener of the configuration to its <see cref="TcpProxyHandler"/> on Kestrel.</summary>
-public static class TcpListeners
+/// <summary>Layer 4: the services of the listeners, and each listener of the configuration bound to its <see cref="TcpProxyHandler"/> on Kestrel.</summary>
+public static class TcpExtensions
 {
-    public static void Listen(KestrelServerOptions kestrel, ProxyModel model)
+    public static IServiceCollection AddTcpProxy(this IServiceCollection services)
+    {
+        services.TryAddSingleton<TcpServerSelector>();
+        services.TryAddSingleton<IdleSweeper>();
+        return services;
+    }
+
+    public static KestrelServerOptions ListenTcp(this KestrelServerOptions kestrel, ProxyModel model)
     {
         foreach (var service in model.TcpServices)
         {
@@ -25,10 +33,7 @@ public static class TcpListeners
                 listen.Run(handler.OnConnectedAsync);
             });
         }
-    }
 
-    public static IServiceCollection AddTcpProxy(this IServiceCollection services) =>
-        services.AddSingleton<Statistics.ServerStatistics>()
-            .AddSingleton<TcpServerSelector>()
-            .AddSingleton<IdleSweeper>();
+        return kestrel;
+    }
 }
