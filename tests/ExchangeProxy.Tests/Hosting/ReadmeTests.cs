@@ -51,6 +51,21 @@ public sealed partial class ReadmeTests
         Assert.Contains("dotnet test", File.ReadAllText(Repository.PathOf("tests/run.sh")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_layout_section_names_every_folder_of_the_host_and_no_other()
+    {
+        var readme = File.ReadAllText(Repository.PathOf("README.md"));
+        var layout = readme[readme.IndexOf("## Layout", StringComparison.Ordinal)..];
+        var named = LayoutFolder().Matches(layout).Select(m => m.Groups[1].Value).ToHashSet();
+        var folders = Directory.GetDirectories(Repository.PathOf("src/ExchangeProxy"))
+            .Select(Path.GetFileName).Where(name => name is not ("bin" or "obj")).ToHashSet();
+
+        Assert.Equal(folders.Order(), named.Order());
+    }
+
+    [GeneratedRegex(@"^\| `(\w+)/` \|", RegexOptions.Multiline)]
+    private static partial Regex LayoutFolder();
+
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
     private static partial Regex StatsUrl();
 
