@@ -1,6 +1,7 @@
 using ExchangeProxy.Configuration;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Primitives;
 
 namespace ExchangeProxy.Admin;
 
@@ -24,25 +25,33 @@ public static class AdminExtensions
         return services;
     }
 
-    public static KestrelServerOptions ListenAdmin(this KestrelServerOptions kestrel, ProxyModel model)
+    /// <summary>The admin listener, wherever the accepted configuration puts it.</summary>
+    public static KestrelConfigurationLoader DeclareAdminEndpoint(this KestrelConfigurationLoader loader, IServiceProvider services)
     {
-        if (model.Admin.Url is { } url)
-        {
-            AdminListener.Listen(kestrel, url);
-        }
-
-        return kestrel;
+        AdminListener.Declare(loader, services);
+        return loader;
     }
 
     /// <summary>
-    /// Opens the state file, starts the metrics (so the first scrape has every instrument) and the stats clock,
+    /// Opens the state file (and the one a reload names), starts the metrics (so the first scrape has every instrument) and the stats clock,
     /// and sends the admin listener's requests to the admin branch, never to the proxy.
     /// </summary>
-    public static WebApplication UseAdmin(this WebApplication app, ProxyModel model)
+    public static WebApplication UseAdmin(this WebApplication app)
     {
         var configPath = app.Services.GetRequiredService<ConfigFile>().Path;
-        app.Services.GetRequiredService<MaintenanceStates>().Open(
-            model.Admin.StateFile ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, AdminSettings.StateFileName));
+        var models = app.Services.GetRequiredService<ProxyModelStore>();
+        var maintenance = app.Services.GetRequiredService<MaintenanceStates>();
+        string StateFile() => models.Current.Admin.StateFile
+            ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, AdminSettings.StateFileName);
+        maintenance.Open(StateFile());
+        // A state file moved by a reload is read, and written from then on.
+        ChangeToken.OnChange(() => models.ChangeToken, () =>
+        {
+            if (StateFile() != maintenance.Path)
+            {
+                maintenance.Open(StateFile());
+            }
+        });
         app.Services.GetRequiredService<PrometheusMetrics>();
         app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<StatsCollector>().MarkStarted);
         AdminListener.Branch(app);

@@ -1,7 +1,7 @@
-using System.Net;
+using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
 using ExchangeProxy.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel;
 using Prometheus;
 
 namespace ExchangeProxy.Admin;
@@ -13,11 +13,12 @@ namespace ExchangeProxy.Admin;
 /// </summary>
 public static class AdminListener
 {
-    public static void Listen(KestrelServerOptions kestrel, Uri url) =>
-        kestrel.Listen(IPAddress.Parse(url.Host.Trim('[', ']')), url.Port, listen =>
+    /// <summary>What Kestrel does with the admin endpoint of the accepted configuration (see <see cref="ProxyEndpoints"/>) when it binds it.</summary>
+    public static void Declare(KestrelConfigurationLoader loader, IServiceProvider services) =>
+        loader.Endpoint(ProxyEndpoints.AdminName, endpoint =>
         {
-            kestrel.ApplicationServices.GetRequiredService<ListenerEndpoints>().Add(ListenerEndpoints.Admin, listen);
-            listen.Use(next => connection =>
+            services.GetRequiredService<ListenerEndpoints>().Add(ListenerEndpoints.Admin, endpoint.ListenOptions);
+            endpoint.ListenOptions.Use(next => connection =>
             {
                 connection.Features.Set(AdminConnection.Instance);
                 return next(connection);

@@ -9,8 +9,7 @@ namespace ExchangeProxy.Balancing;
 /// <summary>What both layers choose servers with: the eligibility rule and the state it reads, the stick tables and their store, the counters.</summary>
 public static class BalancingExtensions
 {
-    /// <param name="redis">Where stick tables are shared between instances; null keeps them local.</param>
-    public static IServiceCollection AddBalancing(this IServiceCollection services, StickStoreSettings? redis = null)
+    public static IServiceCollection AddBalancing(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -19,15 +18,11 @@ public static class BalancingExtensions
         services.TryAddSingleton<ServerEligibility>();
         services.TryAddSingleton<ServerStatistics>();
         services.TryAddSingleton<StickTables>();
-        if (redis is not null)
-        {
-            services.TryAddSingleton<IStickStore>(sp => RedisStickStore.Connect(redis, sp.GetRequiredService<ILogger<RedisStickStore>>()));
-        }
 
         return services;
     }
 
-    /// <summary>The stick tables follow the configuration from now on.</summary>
+    /// <summary>The stick tables, and the Redis that shares them, follow the configuration from now on.</summary>
     public static WebApplication UseBalancing(this WebApplication app)
     {
         app.Services.GetRequiredService<StickTables>().Follow(app.Services.GetRequiredService<ProxyModelStore>());

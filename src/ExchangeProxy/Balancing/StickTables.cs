@@ -9,19 +9,20 @@ namespace ExchangeProxy.Balancing;
 /// entries across a reload. The optional store shares entries between proxy instances. Table sizes and
 /// hit/miss/redispatch counts are published as metrics.
 /// </summary>
-public sealed partial class StickTables
+public sealed partial class StickTables : IDisposable
 {
     private readonly TimeProvider _time;
-    private readonly IStickStore? _store;
     private readonly ILogger<StickTables> _logger;
+    private readonly ILoggerFactory _loggers;
     private volatile Dictionary<string, StickTable> _tables = new(StringComparer.OrdinalIgnoreCase);
-    private ProxyModel? _first;
+    private volatile RedisStickStore? _store;
+    private StickStoreSettings? _storeSettings;
 
-    public StickTables(TimeProvider time, IMeterFactory meters, ILogger<StickTables> logger, IStickStore? store = null)
+    public StickTables(TimeProvider time, IMeterFactory meters, ILoggerFactory loggers)
     {
         _time = time;
-        _store = store;
-        _logger = logger;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<StickTables>();
         Publish(meters.Create(ProxyMetrics.MeterName));
     }
 
@@ -101,11 +102,7 @@ public sealed partial class StickTables
 
     public void Apply(ProxyModel model)
     {
-        _first ??= model;
-        if (model.Redis != _first.Redis)
-        {
-            LogRedisNeedsRestart(_logger);
-        }
+        ApplyStore(model.Redis);
 
         var current = _tables;
         var next = new Dictionary<string, StickTable>(StringComparer.OrdinalIgnoreCase);
@@ -130,6 +127,26 @@ public sealed partial class StickTables
         _tables = next;
     }
 
+    /// <summary>A Redis added, moved or removed by a reload is connected to (in the background) or let go of at once.</summary>
+    private void ApplyStore(StickStoreSettings? settings)
+    {
+        if (settings == _storeSettings)
+        {
+            return;
+        }
+
+        var previous = _store;
+        _store = settings is null ? null : RedisStickStore.Connect(settings, _loggers.CreateLogger<RedisStickStore>());
+        _storeSettings = settings;
+        previous?.Dispose();
+        if (settings is null)
+        {
+            LogNoStore(_logger);
+        }
+    }
+
+    public void Dispose() => _store?.Dispose();
+
     private void Publish(Meter meter)
     {
         meter.CreateObservableUpDownCounter("stick_table.entries",
@@ -148,8 +165,8 @@ public sealed partial class StickTables
 
     private static KeyValuePair<string, object?> Tag(StickTable table) => new("table", table.Name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "ExchangeProxy:Redis differs from the settings the proxy started with; a Redis change takes effect at the next restart")]
-    private static partial void LogRedisNeedsRestart(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stick tables are local to this instance (no ExchangeProxy:Redis)")]
+    private static partial void LogNoStore(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stick table {Table}: up to {Size} clients, each for {Expire} after its last request")]
     private static partial void LogTable(ILogger logger, string table, int size, TimeSpan expire);

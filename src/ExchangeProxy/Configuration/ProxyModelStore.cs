@@ -3,29 +3,39 @@ using Microsoft.Extensions.Primitives;
 namespace ExchangeProxy.Configuration;
 
 /// <summary>
-/// Holds the last good <see cref="ProxyModel"/>. Every configuration reload is validated; a bad one is
-/// logged key by key and refused, so the proxy keeps running on what it had.
+/// Holds the last good <see cref="ProxyModel"/> and the <see cref="AcceptedConfiguration"/> it came from. Every
+/// change of the live configuration is checked whole, as at start (<see cref="ConfigCheck"/>: every section,
+/// the operator's own routes, the listener certificates); a bad one is logged key by key and changes nothing,
+/// a good one replaces the model and then the accepted configuration, whatever section it touched.
 /// </summary>
 public sealed partial class ProxyModelStore : IDisposable
 {
     private readonly IConfiguration _configuration;
+    private readonly bool _checkListenerCertificates;
     private readonly ILogger<ProxyModelStore> _logger;
     private readonly TimeProvider _time;
     private readonly IDisposable _subscription;
+    private readonly SemaphoreSlim _reloading = new(1, 1);
     private readonly Lock _gate = new();
     private CancellationTokenSource _changed = new();
+    private Task _lastReload = Task.CompletedTask;
 
-    public ProxyModelStore(ProxyModel initial, IConfiguration configuration, ILogger<ProxyModelStore> logger, TimeProvider time)
+    public ProxyModelStore(ProxyModel initial, AcceptedConfiguration accepted, IConfiguration configuration, bool checkListenerCertificates,
+        ILogger<ProxyModelStore> logger, TimeProvider time)
     {
         Current = initial;
+        Accepted = accepted;
         _configuration = configuration;
+        _checkListenerCertificates = checkListenerCertificates;
         _logger = logger;
         _time = time;
         LastLoaded = time.GetUtcNow();
-        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(configuration.GetReloadToken, Reload);
+        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(configuration.GetReloadToken, () => _lastReload = ReloadAsync());
     }
 
     public ProxyModel Current { get; private set; }
+
+    public AcceptedConfiguration Accepted { get; }
 
     public DateTimeOffset LastLoaded { get; private set; }
 
@@ -35,6 +45,12 @@ public sealed partial class ProxyModelStore : IDisposable
 
     /// <summary>Fires when <see cref="Current"/> is replaced.</summary>
     public IChangeToken ChangeToken => new CancellationChangeToken(_changed.Token);
+
+    /// <summary>
+    /// Raised with a model that passed every check, before anything takes it up: the proxy's own listeners
+    /// declare their Kestrel endpoints for it (see <see cref="ProxyEndpoints"/>).
+    /// </summary>
+    public event Action<ProxyModel>? Accepting;
 
     /// <summary>The file changed but is not valid JSON: nothing of it was applied.</summary>
     public void RejectUnreadableFile(string path, Exception problem)
@@ -48,58 +64,76 @@ public sealed partial class ProxyModelStore : IDisposable
         LogRejected(_logger, path, problem.Message);
     }
 
-    private void Reload()
+    private async Task ReloadAsync()
     {
-        var result = ProxyModelLoader.Load(_configuration);
-        CancellationTokenSource fired;
-        lock (_gate)
+        await _reloading.WaitAsync();
+        try
         {
-            if (result.Model is null)
-            {
-                LastRejected = _time.GetUtcNow();
-                LastErrors = result.Errors;
-                foreach (var error in result.Errors)
-                {
-                    LogRejected(_logger, error.Key, error.Message);
-                }
-
-                return;
-            }
-
-            if (SameModel(result.Model, Current))
+            var live = AcceptedConfiguration.Flatten(_configuration);
+            if (Accepted.Holds(live))
             {
                 return;
             }
 
-            Current = result.Model;
-            LastLoaded = _time.GetUtcNow();
-            LastErrors = [];
-            fired = _changed;
-            _changed = new CancellationTokenSource();
+            var result = await ConfigCheck.RunAsync(_configuration, _checkListenerCertificates);
+            if (result.Model is not { } model)
+            {
+                Reject(result.Errors);
+                return;
+            }
+
+            Accepting?.Invoke(model);
+            CancellationTokenSource fired;
+            lock (_gate)
+            {
+                Current = model;
+                LastLoaded = _time.GetUtcNow();
+                LastErrors = [];
+                fired = _changed;
+                _changed = new CancellationTokenSource();
+            }
+
+            fired.Cancel();
+            fired.Dispose();
+            Accepted.Accept(live, model);
+            LogReloaded(_logger, model.Servers.Count, model.Services.Count, model.TcpServices.Count);
         }
-
-        LogReloaded(_logger, result.Model.Servers.Count, result.Model.Services.Count);
-        fired.Cancel();
-        fired.Dispose();
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A reload runs on the file watcher's thread: what escapes here would end the process.
+            Reject([new ConfigError("(reload)", e.Message)]);
+        }
+        finally
+        {
+            _reloading.Release();
+        }
     }
 
-    // Records compare lists by reference; the file watcher often fires several times for one save.
-    private static bool SameModel(ProxyModel a, ProxyModel b) =>
-        a.Servers.SequenceEqual(b.Servers)
-        && a.TrustedProxies.SequenceEqual(b.TrustedProxies)
-        && a.Services.Count == b.Services.Count
-        && a.Services.Zip(b.Services).All(p => p.First with { Servers = p.Second.Servers } == p.Second
-                                               && p.First.Servers.SequenceEqual(p.Second.Servers));
+    private void Reject(IReadOnlyList<ConfigError> errors)
+    {
+        lock (_gate)
+        {
+            LastRejected = _time.GetUtcNow();
+            LastErrors = errors;
+        }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration change rejected, keeping the last good configuration: {Key}: {Problem}")]
+        foreach (var error in errors)
+        {
+            LogRejected(_logger, error.Key, error.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Configuration change rejected, nothing of it applied, keeping the last good configuration: {Key}: {Problem}")]
     private static partial void LogRejected(ILogger logger, string key, string problem);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reloaded: {ServerCount} servers, {ServiceCount} services")]
-    private static partial void LogReloaded(ILogger logger, int serverCount, int serviceCount);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reloaded: {ServerCount} servers, {ServiceCount} services, {ListenerCount} layer-4 listeners")]
+    private static partial void LogReloaded(ILogger logger, int serverCount, int serviceCount, int listenerCount);
 
     public void Dispose()
     {
         _subscription.Dispose();
+        _lastReload.Wait(TimeSpan.FromSeconds(5));
         _changed.Dispose();
+        _reloading.Dispose();
     }
 }

@@ -9,6 +9,8 @@ using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace ExchangeProxy.Hosting;
 
@@ -48,7 +50,8 @@ public static partial class ProxyApp
                 throw new ConfigurationRejectedException(commandLine.ConfigPath, check.Errors);
             }
 
-            var app = Compose(builder, check.Model, commandLine.ConfigPath, demo);
+            var accepted = new AcceptedConfiguration(builder.Configuration, check.Model, keepOperatorEndpoints: demo is null);
+            var app = Compose(builder, check.Model, accepted, commandLine.ConfigPath, demo);
             file.ReloadRejected += app.Services.GetRequiredService<ProxyModelStore>().RejectUnreadableFile;
             var paths = string.Join(", ", check.Model.Services.Select(s => s.Path));
             LogConfiguration(app.Logger, commandLine.ConfigPath, check.Model.Servers.Count, paths);
@@ -124,7 +127,8 @@ public static partial class ProxyApp
         builder.Services.AddSingleton(new ListenerCertificates(new HashSet<string>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // The operator's listeners (and their certificate files) are not the demo's business.
+            // The operator's listeners (and their certificate files) are not the demo's business: UseHttps loads the
+            // configuration it finds here, so none, until Compose puts the accepted one (without them) in its place.
             kestrel.Configure(new ConfigurationBuilder().Build());
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
         });
@@ -132,14 +136,19 @@ public static partial class ProxyApp
     }
 
     /// <summary>The concerns, each registered by its own folder, then the request pipeline in order.</summary>
-    private static WebApplication Compose(WebApplicationBuilder builder, ProxyModel model, string configPath, DemoCasServers? demo)
+    private static WebApplication Compose(
+        WebApplicationBuilder builder, ProxyModel model, AcceptedConfiguration accepted, string configPath, DemoCasServers? demo)
     {
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             // Kerberos tokens of users in many groups: 64 KB of headers by default (Kestrel: 32 KB); Kestrel:Limits overrides.
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
-            kestrel.ListenAdmin(model).ListenTcp(model);
+            // Every endpoint, the operator's and the proxy's own, from the accepted configuration: a refused edit moves none.
+            kestrel.Configure(accepted.Root.GetSection("Kestrel"), reloadOnChange: true);
+            var services = kestrel.ApplicationServices;
+            var loader = kestrel.ConfigurationLoader!.DeclareAdminEndpoint(services).DeclareTcpEndpoints(model, services);
+            services.GetRequiredService<ProxyModelStore>().Accepting += next => loader.DeclareTcpEndpoints(next, services);
         });
 
         var services = builder.Services;
@@ -147,17 +156,21 @@ public static partial class ProxyApp
         // SIGTERM: Kestrel stops accepting, and waits this long for requests and connections in flight.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = model.ShutdownGracePeriod);
         services.AddSingleton<ListenerEndpoints>();
-        services.AddProxyModel(model, builder.Configuration)
-            .AddBalancing(model.Redis)
-            .AddHealth(builder.Configuration)
+        services.AddProxyModel(model, accepted, builder.Configuration, checkListenerCertificates: demo is null)
+            .AddBalancing()
+            .AddHealth(accepted.Root)
             .AddProtection()
             .AddTcpProxy()
             .AddAdmin(configPath)
-            .AddHttpProxy(builder.Configuration)
+            .AddHttpProxy(accepted.Root)
             .AddWindowsAuthPinning();
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopping.Register(() => LogStopping(app.Logger, model.ShutdownGracePeriod));
+        var store = app.Services.GetRequiredService<ProxyModelStore>();
+        // The host reads its options once; the grace period it waits on SIGTERM follows each reload.
+        var host = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
+        ChangeToken.OnChange(() => store.ChangeToken, () => host.ShutdownTimeout = store.Current.ShutdownGracePeriod);
+        app.Lifetime.ApplicationStopping.Register(() => LogStopping(app.Logger, store.Current.ShutdownGracePeriod));
         if (demo is not null)
         {
             app.Lifetime.ApplicationStopped.Register(() => demo.DisposeAsync().AsTask().GetAwaiter().GetResult());
@@ -166,7 +179,7 @@ public static partial class ProxyApp
         app.UseBalancing().UseWindowsAuth();
         app.UseTrustedForwardedHeaders();
         app.UseRequestLog();
-        app.UseAdmin(model);
+        app.UseAdmin();
         app.UseProtection(model);
         app.MapHealth();
         app.MapExchangeProxy();

@@ -1,12 +1,12 @@
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Hosting;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ExchangeProxy.Tcp;
 
-/// <summary>Layer 4: the services of the listeners, and each listener of the configuration bound to its <see cref="TcpProxyHandler"/> on Kestrel.</summary>
+/// <summary>Layer 4: the services of the listeners, and each listener bound to its <see cref="TcpProxyHandler"/> on Kestrel.</summary>
 public static class TcpExtensions
 {
     public static IServiceCollection AddTcpProxy(this IServiceCollection services)
@@ -16,24 +16,24 @@ public static class TcpExtensions
         return services;
     }
 
-    public static KestrelServerOptions ListenTcp(this KestrelServerOptions kestrel, ProxyModel model)
+    /// <summary>
+    /// What Kestrel does with each layer-4 endpoint of the accepted configuration (see <see cref="ProxyEndpoints"/>)
+    /// when it binds it: the listener's connections go to its <see cref="TcpProxyHandler"/>. Declared again for
+    /// every accepted model, so a listener added by a reload is served too.
+    /// </summary>
+    public static KestrelConfigurationLoader DeclareTcpEndpoints(this KestrelConfigurationLoader loader, ProxyModel model, IServiceProvider services)
     {
-        foreach (var service in model.TcpServices)
+        foreach (var listener in model.TcpServices)
         {
-            if (service.Listen is not { } endpoint)
+            var name = listener.Name;
+            loader.Endpoint(ProxyEndpoints.TcpName(name), endpoint =>
             {
-                continue;
-            }
-
-            kestrel.Listen(endpoint, listen =>
-            {
-                var services = kestrel.ApplicationServices;
-                services.GetRequiredService<ListenerEndpoints>().Add(service.Name, listen);
-                var handler = ActivatorUtilities.CreateInstance<TcpProxyHandler>(services, service.Name);
-                listen.Run(handler.OnConnectedAsync);
+                services.GetRequiredService<ListenerEndpoints>().Add(name, endpoint.ListenOptions);
+                var handler = ActivatorUtilities.CreateInstance<TcpProxyHandler>(services, name);
+                endpoint.ListenOptions.Run(handler.OnConnectedAsync);
             });
         }
 
-        return kestrel;
+        return loader;
     }
 }
