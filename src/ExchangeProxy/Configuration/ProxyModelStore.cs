@@ -87,7 +87,6 @@ public sealed partial class ProxyModelStore : IDisposable
             lock (_gate)
             {
                 Current = model;
-                LastLoaded = _time.GetUtcNow();
                 LastErrors = [];
                 fired = _changed;
                 _changed = new CancellationTokenSource();
@@ -96,6 +95,7 @@ public sealed partial class ProxyModelStore : IDisposable
             fired.Cancel();
             fired.Dispose();
             Accepted.Accept(live, model);
+            LastLoaded = _time.GetUtcNow();
             LogReloaded(_logger, model.Servers.Count, model.Services.Count, model.TcpServices.Count);
         }
         catch (Exception e) when (e is not OperationCanceledException)
