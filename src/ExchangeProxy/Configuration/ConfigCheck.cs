@@ -15,10 +15,7 @@ public static class ConfigCheck
     {
         var result = ProxyModelLoader.Load(configuration);
         var errors = new List<ConfigError>(result.Errors);
-        if (result.Model is not null)
-        {
-            errors.AddRange(await CheckYarpAsync(configuration, result.Model));
-        }
+        errors.AddRange(await CheckYarpAsync(configuration, result.Model));
 
         if (checkListenerCertificates)
         {
@@ -28,7 +25,8 @@ public static class ConfigCheck
         return errors.Count == 0 ? result : ConfigLoadResult.Failed([.. errors]);
     }
 
-    private static async Task<List<ConfigError>> CheckYarpAsync(IConfiguration configuration, ProxyModel model)
+    /// <param name="model">Null when the Exchange model has errors: the operator's own routes are still checked.</param>
+    private static async Task<List<ConfigError>> CheckYarpAsync(IConfiguration configuration, ProxyModel? model)
     {
         var errors = new List<ConfigError>();
         var services = new ServiceCollection().AddLogging();
@@ -47,8 +45,9 @@ public static class ConfigCheck
             return errors;
         }
 
+        var generated = model?.Services ?? [];
         var clusterIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var cluster in custom.Clusters.Concat(model.Services.Select(YarpModel.Cluster)))
+        foreach (var cluster in custom.Clusters.Concat(generated.Select(YarpModel.Cluster)))
         {
             clusterIds.Add(cluster.ClusterId);
             foreach (var error in await validator.ValidateClusterAsync(cluster))
@@ -57,14 +56,16 @@ public static class ConfigCheck
             }
         }
 
-        foreach (var route in custom.Routes.Concat(model.Services.Select(YarpModel.Route)))
+        foreach (var route in custom.Routes.Concat(generated.Select(YarpModel.Route)))
         {
             foreach (var error in await validator.ValidateRouteAsync(route))
             {
                 errors.Add(new ConfigError($"ReverseProxy:Routes:{route.RouteId}", error.Message));
             }
 
-            if (route.ClusterId is { } clusterId && !clusterIds.Contains(clusterId))
+            // Without a model, a route to a generated cluster cannot be told from one to a missing cluster.
+            if (route.ClusterId is { } clusterId && !clusterIds.Contains(clusterId)
+                && (model is not null || !clusterId.StartsWith(YarpModel.IdOf(""), StringComparison.OrdinalIgnoreCase)))
             {
                 errors.Add(new ConfigError($"ReverseProxy:Routes:{route.RouteId}:ClusterId", $"unknown cluster '{clusterId}'"));
             }

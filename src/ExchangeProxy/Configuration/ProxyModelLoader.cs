@@ -10,13 +10,17 @@ public static partial class ProxyModelLoader
     private const string Section = ExchangeProxyOptions.SectionName;
     private const int MaxWeight = 256;
 
+    /// <summary>
+    /// Every error of every kind in one pass: keys and values the options cannot hold are reported and left out,
+    /// and what remains is bound and resolved, so a file with several mistakes lists them all at once.
+    /// </summary>
     public static ConfigLoadResult Load(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
-        var shape = ConfigShape.Check(section, typeof(ExchangeProxyOptions)).ToArray();
-        if (shape.Length > 0)
+        var shape = ConfigShape.Check(section, typeof(ExchangeProxyOptions)).ToList();
+        if (shape.Count > 0)
         {
-            return ConfigLoadResult.Failed(shape);
+            section = Without(section, shape);
         }
 
         ExchangeProxyOptions options;
@@ -29,11 +33,22 @@ public static partial class ProxyModelLoader
             // ConfigShape already refuses what the binder cannot convert; this keeps a binder surprise from
             // escaping a reload callback, where it would end the process.
             var detail = e.InnerException is null ? "" : " " + e.InnerException.Message;
-            return ConfigLoadResult.Failed(new ConfigError(Section, e.Message + detail));
+            return ConfigLoadResult.Failed([.. shape, new ConfigError(Section, e.Message + detail)]);
         }
 
         var customRoutes = configuration.GetSection("ReverseProxy:Routes").GetChildren().Count();
-        return Resolve(options, customRoutes);
+        var resolved = Resolve(options, customRoutes);
+        return shape.Count == 0 ? resolved : ConfigLoadResult.Failed([.. shape, .. resolved.Errors]);
+    }
+
+    /// <summary>The section without the keys at fault, so the binder takes the defaults there and the rest is still checked.</summary>
+    private static IConfigurationSection Without(IConfigurationSection section, IReadOnlyList<ConfigError> faults)
+    {
+        var kept = section.AsEnumerable()
+            .Where(pair => pair.Value is not null && !faults.Any(f =>
+                pair.Key.Equals(f.Key, StringComparison.OrdinalIgnoreCase)
+                || pair.Key.StartsWith(f.Key + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase)));
+        return new ConfigurationBuilder().AddInMemoryCollection(kept).Build().GetSection(Section);
     }
 
     public static ConfigLoadResult Resolve(ExchangeProxyOptions options, int customRouteCount)

@@ -36,6 +36,37 @@ public sealed class CommandLineTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task Check_config_lists_every_error_of_every_kind_in_one_pass()
+    {
+        var config = Config().Service("owa", new JsonObject
+        {
+            ["ActivityTimeout"] = "ten minutes",
+            ["Check"] = new JsonObject { ["Rise"] = 0 },
+        });
+        config.Section["TrustedProxies"] = new JsonArray("10.0.0.0/33");
+        config.Section["Servers"]![0]!["Weight"] = 300;
+        config.Section["Colour"] = "blue";
+        config.Root["ReverseProxy"] = JsonNode.Parse("""{ "Routes": { "own": { "ClusterId": "missing", "Match": { "Path": "/x" } } } }""");
+        await using var process = ProxyProcess.StartBuilt("--check-config", Write(config));
+
+        Assert.Equal(1, await process.ExitCodeAsync(ProcessTimeout));
+        foreach (var key in new[]
+        {
+            "ExchangeProxy:Services:owa:ActivityTimeout: 'ten minutes' is not a valid duration",
+            "ExchangeProxy:Services:owa:Check:Rise: 0 is outside 1..100",
+            "ExchangeProxy:TrustedProxies:0: '10.0.0.0/33' is not an IP address or CIDR network",
+            "ExchangeProxy:Servers:0:Weight: 300 is outside 0..256",
+            "ExchangeProxy:Colour: unknown key 'Colour'",
+            "ReverseProxy:Routes:own:ClusterId: unknown cluster 'missing'",
+        })
+        {
+            Assert.Contains(key, process.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("configuration rejected, 6 error(s)", process.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_config_refuses_a_file_that_is_not_json_and_a_bad_yarp_route()
     {
         var notJson = Write(Config());
