@@ -47,7 +47,7 @@ public static class ConfigCheck
 
         var generated = model?.Services ?? [];
         var clusterIds = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var cluster in custom.Clusters.Concat(generated.Select(YarpModel.Cluster)))
+        foreach (var cluster in custom.Clusters.Concat(generated.Select(s => YarpModel.Cluster(s, model?.ServerCertificateAuthorities))))
         {
             clusterIds.Add(cluster.ClusterId);
             foreach (var error in await validator.ValidateClusterAsync(cluster))

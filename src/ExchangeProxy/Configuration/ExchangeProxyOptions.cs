@@ -14,6 +14,16 @@ public sealed class ExchangeProxyOptions
     /// <summary>Networks (CIDR or single address) whose X-Forwarded-For / X-Forwarded-Proto are believed.</summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// The name clients reach Exchange by (mail.contoso.com): probes ask for it (SNI, Host) and check the CAS
+    /// servers' certificates against it, even where servers are listed by IP. Default: the DNS name of the
+    /// listener's certificate, else each server's address.
+    /// </summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>A PEM file of the authorities that issue the CAS servers' certificates, when the system does not trust them.</summary>
+    public string? ServerCertificateAuthority { get; set; }
+
     /// <summary>Default for every service: accept any backend certificate (self-signed lab servers). Off unless written.</summary>
     public bool AcceptAnyServerCertificate { get; set; }
 

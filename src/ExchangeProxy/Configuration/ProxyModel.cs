@@ -11,9 +11,15 @@ public sealed record ProxyModel(
     StickStoreSettings? Redis,
     AdminSettings Admin,
     TimeSpan ShutdownGracePeriod,
-    ProtectionSettings Protection)
+    ProtectionSettings Protection,
+    string? Namespace = null,
+    CertificateAuthorities? ServerCertificateAuthorities = null)
 {
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
+
+    /// <summary>How a pool's servers are reached over TLS; <paramref name="fallbackName"/> when no namespace is set.</summary>
+    public ServerTls TlsFor(IServerPool pool, string fallbackName) =>
+        new(Namespace ?? fallbackName, pool.AcceptAnyServerCertificate, ServerCertificateAuthorities);
 
     /// <summary>Every pool of servers, layer 7 and layer 4: what is probed and what maintenance applies to.</summary>
     public IEnumerable<IServerPool> Pools => Services.Cast<IServerPool>().Concat(TcpServices);

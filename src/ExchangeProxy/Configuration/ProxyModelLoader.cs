@@ -65,6 +65,7 @@ public static partial class ProxyModelLoader
         var redis = RedisResolution.Resolve(options.Redis, errors);
         var admin = AdminResolution.Resolve(options.Admin, errors);
         var protection = ProtectionSettings.Resolve(options.Protection, errors);
+        var (ns, authorities) = ResolveServerTls(options, errors);
         var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
         Require.NotNegative(grace, $"{Section}:ShutdownGracePeriod", errors);
 
@@ -76,7 +77,28 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection, ns, authorities));
+    }
+
+    private static (string? Namespace, CertificateAuthorities? Authorities) ResolveServerTls(ExchangeProxyOptions options, List<ConfigError> errors)
+    {
+        var ns = options.Namespace?.Trim().TrimEnd('.');
+        if (ns is not null && Uri.CheckHostName(ns) != UriHostNameType.Dns)
+        {
+            errors.Add(new ConfigError($"{Section}:Namespace", $"'{options.Namespace}' is not a DNS name like mail.contoso.com"));
+        }
+
+        CertificateAuthorities? authorities = null;
+        if (!string.IsNullOrWhiteSpace(options.ServerCertificateAuthority))
+        {
+            authorities = CertificateAuthorities.Load(options.ServerCertificateAuthority, out var problem);
+            if (problem is not null)
+            {
+                errors.Add(new ConfigError($"{Section}:ServerCertificateAuthority", problem));
+            }
+        }
+
+        return (ns, authorities);
     }
 
     private static List<BackendServer> ResolveServers(List<ServerOptions> configured, List<ConfigError> errors)

@@ -58,12 +58,12 @@ public sealed partial class HealthMonitor(
                 var pool = model.FindPool(status.Service)!;
                 var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
                 _loops[status] = cancel;
-                _ = ProbeLoopAsync(status, pool.AcceptAnyServerCertificate, pool.IsHttp, cancel.Token);
+                _ = ProbeLoopAsync(status, pool.IsHttp, cancel.Token);
             }
         }
     }
 
-    private async Task ProbeLoopAsync(ServerStatus status, bool acceptAnyCertificate, bool layer7, CancellationToken cancellationToken)
+    private async Task ProbeLoopAsync(ServerStatus status, bool layer7, CancellationToken cancellationToken)
     {
         try
         {
@@ -73,7 +73,7 @@ public sealed partial class HealthMonitor(
                 var address = status.Address;
                 if (check.Type != CheckType.None)
                 {
-                    var result = await probes.CheckAsync(check, address, acceptAnyCertificate, cancellationToken);
+                    var result = await probes.CheckAsync(check, address, TlsFor(status, address), cancellationToken);
                     if (cancellationToken.IsCancellationRequested)
                     {
                         return;
@@ -97,6 +97,15 @@ public sealed partial class HealthMonitor(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>As live traffic reaches the server: the namespace (set, or the listener certificate's name), else its address.</summary>
+    private ServerTls TlsFor(ServerStatus status, Uri address)
+    {
+        var model = models.Current;
+        var pool = model.FindPool(status.Service);
+        return new ServerTls(model.Namespace ?? certificates.DnsName ?? address.Host, pool?.AcceptAnyServerCertificate ?? false,
+            model.ServerCertificateAuthorities);
     }
 
     private void LogChange(ServerStatus status, ProbeState state, ProbeResult result)

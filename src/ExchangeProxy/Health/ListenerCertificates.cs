@@ -8,14 +8,18 @@ namespace ExchangeProxy.Health;
 /// Exchange compares the channel binding of the certificate the client saw with its own, so the proxy must
 /// present the certificate Exchange uses.
 /// </summary>
-public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints)
+/// <param name="dnsName">The first DNS name (not a wildcard) the listener's certificate is for: the namespace clients use.</param>
+public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints, string? dnsName = null)
 {
     public IReadOnlySet<string> Thumbprints { get; } = thumbprints;
+
+    public string? DnsName { get; } = dnsName;
 
     /// <summary>From Kestrel:Endpoints:*:Certificate (PFX, or PEM certificate files), and any given in code (the demo's).</summary>
     public static ListenerCertificates From(IConfiguration configuration, IEnumerable<X509Certificate2> inCode)
     {
         var thumbprints = new HashSet<string>(inCode.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
+        string? dnsName = null;
         foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
         {
             var certificate = endpoint.GetSection("Certificate");
@@ -30,6 +34,7 @@ public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints)
                     ? X509CertificateLoader.LoadPkcs12FromFile(path, certificate["Password"])
                     : X509CertificateLoader.LoadCertificateFromFile(path);
                 thumbprints.Add(loaded.Thumbprint);
+                dnsName ??= DnsNameOf(loaded);
             }
             catch (CryptographicException)
             {
@@ -37,8 +42,13 @@ public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints)
             }
         }
 
-        return new ListenerCertificates(thumbprints);
+        return new ListenerCertificates(thumbprints, dnsName);
     }
+
+    private static string? DnsNameOf(X509Certificate2 certificate) =>
+        certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames())
+            .Append(certificate.GetNameInfo(X509NameType.DnsName, forIssuer: false))
+            .FirstOrDefault(name => !string.IsNullOrEmpty(name) && !name.Contains('*', StringComparison.Ordinal));
 
     /// <summary>Why a server breaks Extended Protection, or null when it does not (or it cannot be told yet).</summary>
     public string? MismatchOf(Uri server, string? serverThumbprint) =>

@@ -12,7 +12,7 @@ namespace ExchangeProxy.Health;
 public sealed class Probes : IDisposable
 {
     private readonly TimeProvider _time;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Authority, bool AcceptAny), HttpMessageInvoker> _clients = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Authority, ServerTls Tls), HttpMessageInvoker> _clients = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _certificates = new(StringComparer.OrdinalIgnoreCase);
 
     public Probes(TimeProvider time) => _time = time;
@@ -20,7 +20,8 @@ public sealed class Probes : IDisposable
     /// <summary>The thumbprint of the certificate a server (host:port) last presented to a probe.</summary>
     public string? CertificateOf(Uri server) => _certificates.GetValueOrDefault(server.Authority);
 
-    public async Task<ProbeResult> CheckAsync(CheckSettings check, Uri server, bool acceptAnyCertificate, CancellationToken stopping)
+    /// <param name="tls">How the server is reached over TLS: the namespace asked for and validated, and whom to trust.</param>
+    public async Task<ProbeResult> CheckAsync(CheckSettings check, Uri server, ServerTls tls, CancellationToken stopping)
     {
         var started = _time.GetTimestamp();
         using var timeout = new CancellationTokenSource(check.Timeout, _time);
@@ -30,8 +31,8 @@ public sealed class Probes : IDisposable
         {
             failure = check.Type switch
             {
-                CheckType.Http => await HttpAsync(check, server, acceptAnyCertificate, linked.Token),
-                CheckType.TlsHello => await TlsHelloAsync(server.Host, check.Port ?? server.Port, acceptAnyCertificate, linked.Token),
+                CheckType.Http => await HttpAsync(check, server, tls, linked.Token),
+                CheckType.TlsHello => await TlsHelloAsync(server.Host, check.Port ?? server.Port, tls, linked.Token),
                 CheckType.Smtp => await SmtpProbe.CheckAsync(server.Host, check.Port ?? server.Port, linked.Token),
                 CheckType.Tcp => await TcpAsync(server.Host, check.Port ?? server.Port, linked.Token),
                 _ => null,
@@ -49,9 +50,9 @@ public sealed class Probes : IDisposable
         {
             failure = socket.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : socket.SocketErrorCode.ToString();
         }
-        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException tls)
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException handshake)
         {
-            failure = "TLS error: " + tls.Message;
+            failure = "TLS error: " + handshake.Message;
         }
         catch (System.Security.Authentication.AuthenticationException e)
         {
@@ -74,30 +75,26 @@ public sealed class Probes : IDisposable
         _ => "connected",
     };
 
-    private async Task<string?> HttpAsync(CheckSettings check, Uri server, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    private async Task<string?> HttpAsync(CheckSettings check, Uri server, ServerTls tls, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, check.Path))
         {
             Version = System.Net.HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        var client = _clients.GetOrAdd((server.Authority, acceptAnyCertificate), static (key, probes) => probes.Client(key.Authority, key.AcceptAny), this);
+        // The Host a client reaching Exchange by its namespace sends; the handler asks for it (SNI) and validates it.
+        request.Headers.Host = server.IsDefaultPort ? tls.Name : $"{tls.Name}:{server.Port}";
+        var client = _clients.GetOrAdd((server.Authority, tls), static (key, probes) => probes.Client(key.Authority, key.Tls), this);
         using var response = await client.SendAsync(request, cancellationToken);
         return (int)response.StatusCode == 200 ? null : $"{(int)response.StatusCode} from {check.Path}";
     }
 
-    private async Task<string?> TlsHelloAsync(string host, int port, bool acceptAnyCertificate, CancellationToken cancellationToken)
+    private async Task<string?> TlsHelloAsync(string host, int port, ServerTls settings, CancellationToken cancellationToken)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(host, port, cancellationToken);
         await using var tls = new SslStream(client.GetStream());
-        var options = new SslClientAuthenticationOptions { TargetHost = host };
-        if (acceptAnyCertificate)
-        {
-            AcceptAnyCertificate(options);
-        }
-
-        await tls.AuthenticateAsClientAsync(options, cancellationToken);
+        await tls.AuthenticateAsClientAsync(settings.ClientOptions(), cancellationToken);
         if (tls.RemoteCertificate is { } certificate)
         {
             _certificates[$"{host}:{port}"] = certificate.GetCertHashString();
@@ -114,7 +111,7 @@ public sealed class Probes : IDisposable
     }
 
     /// <summary>One client per server, so each handshake is known to be that server's.</summary>
-    private HttpMessageInvoker Client(string authority, bool acceptAnyCertificate)
+    private HttpMessageInvoker Client(string authority, ServerTls tls)
     {
         var handler = new SocketsHttpHandler
         {
@@ -125,6 +122,7 @@ public sealed class Probes : IDisposable
             PooledConnectionLifetime = TimeSpan.FromSeconds(30),
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
+        handler.SslOptions.CertificateChainPolicy = tls.Authorities?.ChainPolicy();
         // Each handshake tells the certificate the server presents (for the Extended Protection check).
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
@@ -133,16 +131,10 @@ public sealed class Probes : IDisposable
                 _certificates[authority] = certificate.GetCertHashString();
             }
 
-            return acceptAnyCertificate || errors == SslPolicyErrors.None;
+            return tls.AcceptAnyCertificate || errors == SslPolicyErrors.None;
         };
         return new HttpMessageInvoker(handler);
     }
-
-    // Only where the operator set AcceptAnyServerCertificate for the service, as the proxy itself does.
-#pragma warning disable CA5359
-    private static void AcceptAnyCertificate(SslClientAuthenticationOptions options) =>
-        options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-#pragma warning restore CA5359
 
     public void Dispose()
     {

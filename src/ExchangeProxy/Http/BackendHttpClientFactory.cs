@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ExchangeProxy.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -16,13 +17,34 @@ public sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory>
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
-        if (context.NewMetadata is { } metadata
-            && metadata.TryGetValue(YarpModel.ConnectTimeoutMetadata, out var text)
+        if (context.NewMetadata is not { } metadata)
+        {
+            return;
+        }
+
+        if (metadata.TryGetValue(YarpModel.ConnectTimeoutMetadata, out var text)
             && TimeSpan.TryParseExact(text, "c", CultureInfo.InvariantCulture, out var timeout))
         {
             handler.ConnectTimeout = timeout;
         }
+
+        // The name checked is the Host the client asked for, which YARP forwards: the namespace, as probes check it.
+        if (context.NewConfig.DangerousAcceptAnyServerCertificate != true
+            && metadata.TryGetValue(YarpModel.CertificateAuthorityMetadata, out var path)
+            && CertificateAuthorities.Load(path, out _) is { } authorities)
+        {
+            handler.SslOptions.CertificateChainPolicy = authorities.ChainPolicy();
+        }
     }
+
+    /// <summary>YARP compares only the HttpClient settings; the metadata read above counts too.</summary>
+    protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
+        base.CanReuseOldClient(context)
+        && Same(context.OldMetadata, context.NewMetadata, YarpModel.ConnectTimeoutMetadata)
+        && Same(context.OldMetadata, context.NewMetadata, YarpModel.CertificateAuthorityMetadata);
+
+    private static bool Same(IReadOnlyDictionary<string, string>? old, IReadOnlyDictionary<string, string>? @new, string key) =>
+        string.Equals(old?.GetValueOrDefault(key), @new?.GetValueOrDefault(key), StringComparison.Ordinal);
 
     /// <summary>
     /// A client that holds at most one connection, for one client connection only: configured like the

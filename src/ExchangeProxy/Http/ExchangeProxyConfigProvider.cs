@@ -21,7 +21,7 @@ public sealed class ExchangeProxyConfigProvider(ProxyModelStore store) : IProxyC
     {
         public IReadOnlyList<RouteConfig> Routes { get; } = model.Services.Select(YarpModel.Route).ToList();
 
-        public IReadOnlyList<ClusterConfig> Clusters { get; } = model.Services.Select(YarpModel.Cluster).ToList();
+        public IReadOnlyList<ClusterConfig> Clusters { get; } = model.Services.Select(s => YarpModel.Cluster(s, model.ServerCertificateAuthorities)).ToList();
 
         public IChangeToken ChangeToken { get; } = changed;
     }

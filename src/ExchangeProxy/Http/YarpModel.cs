@@ -15,6 +15,9 @@ public static class YarpModel
     public const string ServiceMetadata = "ExchangeProxy.Service";
     public const string ConnectTimeoutMetadata = "ExchangeProxy.ConnectTimeout";
 
+    /// <summary>Cluster metadata: the PEM file of the authorities the servers' certificates are checked against.</summary>
+    public const string CertificateAuthorityMetadata = "ExchangeProxy.ServerCertificateAuthority";
+
     /// <summary>Route metadata: "true" where clients sign in with NTLM or Negotiate (custom routes may set it too).</summary>
     public const string WindowsAuthMetadata = "ExchangeProxy.WindowsAuth";
 
@@ -57,7 +60,8 @@ public static class YarpModel
         && metadata.TryGetValue(WindowsAuthMetadata, out var value)
         && bool.TryParse(value, out var on) && on;
 
-    public static ClusterConfig Cluster(ExchangeService service) =>
+    /// <param name="authorities">ExchangeProxy:ServerCertificateAuthority, or null for the system's.</param>
+    public static ClusterConfig Cluster(ExchangeService service, CertificateAuthorities? authorities) =>
         new()
         {
             ClusterId = IdOf(service),
@@ -105,6 +109,7 @@ public static class YarpModel
                 [ServiceMetadata] = service.Name,
                 [ConnectTimeoutMetadata] = service.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture),
                 [WhenAllDownMetadata] = service.WhenAllDown.ToString(),
+                [CertificateAuthorityMetadata] = authorities?.Path ?? "",
             },
         };
 }

@@ -15,7 +15,7 @@ public sealed class ProbeTests : TwoCasServersTest, IDisposable
         new(type, path, port, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), 2, 3);
 
     private Task<ProbeResult> RunAsync(CheckSettings check, string address, bool acceptAny = true) =>
-        _probes.CheckAsync(check, new Uri(address), acceptAny, CancellationToken.None);
+        _probes.CheckAsync(check, new Uri(address), new ServerTls(new Uri(address).Host, acceptAny, null), CancellationToken.None);
 
     [Fact]
     public async Task Http_expects_200_from_the_virtual_directorys_healthcheck()
@@ -37,6 +37,33 @@ public sealed class ProbeTests : TwoCasServersTest, IDisposable
         var strict = await RunAsync(Check(CheckType.Http), Exchange1.Address, acceptAny: false);
         Assert.False(strict.Ok);
         Assert.StartsWith("TLS error", strict.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_listed_by_ip_is_checked_against_the_namespace_and_the_configured_authority()
+    {
+        using var pki = new TestCertificateAuthority();
+        using var other = new TestCertificateAuthority("Someone Else's CA");
+        var authorities = CertificateAuthorities.Load(pki.PemPath, out _)!;
+        var strangers = CertificateAuthorities.Load(other.PemPath, out _)!;
+        await using var cas = await FakeCasServer.StartAsync("exchange3", address: TestCertificateAuthority.CasAddresses[0],
+            certificate: pki.Issue("mail.contoso.test", "autodiscover.contoso.test"));
+
+        foreach (var type in new[] { CheckType.Http, CheckType.TlsHello })
+        {
+            var trusted = await _probes.CheckAsync(Check(type), new Uri(cas.Address), new ServerTls("mail.contoso.test", false, authorities), CancellationToken.None);
+            Assert.True(trusted.Ok, trusted.Detail);
+
+            var byAddress = await _probes.CheckAsync(Check(type), new Uri(cas.Address), new ServerTls("127.0.0.31", false, authorities), CancellationToken.None);
+            Assert.False(byAddress.Ok);
+            Assert.Contains("TLS error", byAddress.Detail, StringComparison.Ordinal);
+
+            var untrusted = await _probes.CheckAsync(Check(type), new Uri(cas.Address), new ServerTls("mail.contoso.test", false, strangers), CancellationToken.None);
+            Assert.False(untrusted.Ok);
+            Assert.Contains("TLS error", untrusted.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Host: mail.contoso.test:", string.Join('\n', cas.HealthCheckHosts), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,7 +114,7 @@ public sealed class ProbeTests : TwoCasServersTest, IDisposable
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
 
         var result = await _probes.CheckAsync(Check(CheckType.Http) with { Timeout = TimeSpan.FromMilliseconds(300) },
-            new Uri($"https://127.0.0.1:{port}/"), acceptAnyCertificate: true, CancellationToken.None);
+            new Uri($"https://127.0.0.1:{port}/"), new ServerTls("127.0.0.1", AcceptAnyCertificate: true, null), CancellationToken.None);
 
         Assert.False(result.Ok);
         Assert.Equal("timeout after 0.3 s", result.Detail);

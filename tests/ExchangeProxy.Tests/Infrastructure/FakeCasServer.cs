@@ -18,6 +18,7 @@ public sealed class FakeCasServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _healthStatus = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _healthCheckHosts = new();
     private long _streamedBytes;
     private int _inFlight;
     private int _requests;
@@ -43,6 +44,9 @@ public sealed class FakeCasServer : IAsyncDisposable
 
     /// <summary>Requests being answered right now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>"Host: ..." of each healthcheck.htm request, as the server saw it (the first thousand).</summary>
+    public IReadOnlyCollection<string> HealthCheckHosts => _healthCheckHosts;
 
     /// <summary>Requests answered, other than healthcheck.htm.</summary>
     public int Requests => Volatile.Read(ref _requests);
@@ -83,14 +87,25 @@ public sealed class FakeCasServer : IAsyncDisposable
         return server;
     }
 
+    private void Record(HttpContext context)
+    {
+        if (_healthCheckHosts.Count < 1000)
+        {
+            _healthCheckHosts.Enqueue("Host: " + context.Request.Host);
+        }
+    }
+
     private void Map(WebApplication app)
     {
         foreach (var vdir in ExchangeVirtualDirectories.All)
         {
-            app.MapGet(vdir.Path + "/healthcheck.htm", () =>
-                ServerWideOffline ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
-                : _healthStatus.GetValueOrDefault(vdir.Name, 200) is var status and not 200 ? Results.StatusCode(status)
-                : Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html"));
+            app.MapGet(vdir.Path + "/healthcheck.htm", (HttpContext context) =>
+            {
+                Record(context);
+                return ServerWideOffline ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+                    : _healthStatus.GetValueOrDefault(vdir.Name, 200) is var status and not 200 ? Results.StatusCode(status)
+                    : Results.Text($"200 OK<br/>{Name.ToUpperInvariant()}.CONTOSO.TEST", "text/html");
+            });
             if (WindowsAuth is { } auth && vdir.WindowsAuth)
             {
                 app.Map(vdir.Path + "/{**path}", (HttpContext context) => auth.HandleAsync(context, Name));
