@@ -17,7 +17,7 @@ public static class HealthExtensions
     public static IServiceCollection AddHealth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHealthStates();
-        services.TryAddSingleton(_ => ListenerCertificates.From(configuration, []));
+        services.TryAddSingleton(sp => new ListenerCertificates(configuration, [], sp.GetRequiredService<ILogger<ListenerCertificates>>()));
         services.TryAddSingleton<Probes>();
         services.TryAddSingleton<ServiceReports>();
         services.AddHostedService<HealthMonitor>();

@@ -16,7 +16,7 @@ public sealed partial class HealthMonitor(
     ILogger<HealthMonitor> logger) : BackgroundService
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _warned = new(StringComparer.Ordinal);
-    private readonly Dictionary<ServerStatus, CancellationTokenSource> _loops = [];
+    private readonly Dictionary<ServerStatus, Loop> _loops = [];
     private readonly Lock _lock = new();
     private CancellationToken _stopping;
 
@@ -40,25 +40,28 @@ public sealed partial class HealthMonitor(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// One loop per server of each pool, following the model: a loop whose server moved or whose check changed
+    /// starts again at once (probing first), one whose server left the pool stops.
+    /// </summary>
     private void Follow()
     {
         var model = models.Current;
         var statuses = states.Apply(model);
         lock (_lock)
         {
-            foreach (var gone in _loops.Keys.Except(statuses).ToList())
+            foreach (var (status, loop) in _loops.Where(l => !statuses.Contains(l.Key) || l.Value.Outdated(l.Key)).ToList())
             {
-                _loops.Remove(gone, out var cancel);
-                cancel!.Cancel();
-                cancel.Dispose();
+                _loops.Remove(status);
+                loop.Stop();
             }
 
             foreach (var status in statuses.Where(s => !_loops.ContainsKey(s)))
             {
-                var pool = model.FindPool(status.Service)!;
-                var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-                _loops[status] = cancel;
-                _ = ProbeLoopAsync(status, pool.IsHttp, cancel.Token);
+                var layer7 = model.FindPool(status.Service)!.IsHttp;
+                var loop = new Loop(status.Address, status.Check, CancellationTokenSource.CreateLinkedTokenSource(_stopping));
+                _loops[status] = loop;
+                _ = ProbeLoopAsync(status, layer7, loop.Cancel.Token);
             }
         }
     }
@@ -70,25 +73,14 @@ public sealed partial class HealthMonitor(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var check = status.Check;
-                var address = status.Address;
-                if (check.Type != CheckType.None)
+                try
                 {
-                    var result = await probes.CheckAsync(check, address, TlsFor(status, address), cancellationToken);
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        return;
-                    }
-
-                    if (states.Record(status, result) is { } changed)
-                    {
-                        LogChange(status, changed, result);
-                    }
-
-                    if (layer7 && certificates.MismatchOf(address, probes.CertificateOf(address)) is { } mismatch
-                        && _warned.TryAdd($"{status.Server}|{mismatch}", 0))
-                    {
-                        LogExtendedProtection(logger, status.Server, mismatch);
-                    }
+                    await ProbeOnceAsync(status, check, layer7, cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // A loop that ended here would freeze the server's state: say why, and go on.
+                    LogLoopFailed(logger, e, status.Server, status.Service);
                 }
 
                 await Task.Delay(check.Interval, time, cancellationToken);
@@ -96,6 +88,32 @@ public sealed partial class HealthMonitor(
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task ProbeOnceAsync(ServerStatus status, CheckSettings check, bool layer7, CancellationToken cancellationToken)
+    {
+        if (check.Type == CheckType.None)
+        {
+            return;
+        }
+
+        var address = status.Address;
+        var result = await probes.CheckAsync(check, address, TlsFor(status, address), cancellationToken);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (states.Record(status, result) is { } changed)
+        {
+            LogChange(status, changed, result);
+        }
+
+        if (layer7 && certificates.MismatchOf(address, probes.CertificateOf(address)) is { } mismatch
+            && _warned.TryAdd($"{status.Server}|{mismatch}", 0))
+        {
+            LogExtendedProtection(logger, status.Server, mismatch);
         }
     }
 
@@ -129,13 +147,27 @@ public sealed partial class HealthMonitor(
     {
         lock (_lock)
         {
-            foreach (var cancel in _loops.Values)
+            foreach (var loop in _loops.Values)
             {
-                cancel.Cancel();
-                cancel.Dispose();
+                loop.Stop();
             }
 
             _loops.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Probing {Server} for {Service} failed unexpectedly; the next check follows at the usual interval")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception, string server, string service);
+
+    /// <summary>A running probe loop, with what it was started for.</summary>
+    private sealed record Loop(Uri Address, CheckSettings Check, CancellationTokenSource Cancel)
+    {
+        public bool Outdated(ServerStatus status) => status.Address != Address || status.Check != Check;
+
+        public void Stop()
+        {
+            Cancel.Cancel();
+            Cancel.Dispose();
         }
     }
 

@@ -1,48 +1,122 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Primitives;
 
 namespace ExchangeProxy.Health;
 
 /// <summary>
-/// The thumbprints of the certificates the layer-7 listeners present, for the Extended Protection check:
-/// Exchange compares the channel binding of the certificate the client saw with its own, so the proxy must
-/// present the certificate Exchange uses.
+/// The certificates the layer-7 listeners present, for the Extended Protection check (Exchange compares the
+/// channel binding of the certificate the client saw with its own, so the proxy must present the certificate
+/// Exchange uses) and for the namespace probes ask for. Read from <c>Kestrel:Endpoints:*:Certificate</c> of
+/// the accepted configuration, and read again when it changes or a certificate file does (a renewal), as
+/// Kestrel itself reloads the listener's certificate.
 /// </summary>
-/// <param name="dnsName">The first DNS name (not a wildcard) the listener's certificate is for: the namespace clients use.</param>
-public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints, string? dnsName = null)
+public sealed partial class ListenerCertificates : IDisposable
 {
-    public IReadOnlySet<string> Thumbprints { get; } = thumbprints;
+    private readonly IConfiguration? _configuration;
+    private readonly IReadOnlyCollection<X509Certificate2> _inCode;
+    private readonly ILogger<ListenerCertificates> _logger;
+    private readonly Lock _lock = new();
+    private readonly List<PhysicalFileProvider> _watchers = [];
+    private volatile Snapshot _current = new(new HashSet<string>(), null);
+    private IDisposable? _following;
 
-    public string? DnsName { get; } = dnsName;
-
-    /// <summary>From Kestrel:Endpoints:*:Certificate (PFX, or PEM certificate files), and any given in code (the demo's).</summary>
-    public static ListenerCertificates From(IConfiguration configuration, IEnumerable<X509Certificate2> inCode)
+    /// <param name="configuration">Null: only <paramref name="inCode"/> (the demo's), never read again.</param>
+    public ListenerCertificates(IConfiguration? configuration, IEnumerable<X509Certificate2> inCode, ILogger<ListenerCertificates> logger)
     {
-        var thumbprints = new HashSet<string>(inCode.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
-        string? dnsName = null;
-        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        _configuration = configuration;
+        _inCode = [.. inCode];
+        _logger = logger;
+        Read();
+    }
+
+    public IReadOnlySet<string> Thumbprints => _current.Thumbprints;
+
+    /// <summary>The first DNS name (not a wildcard) a listener's certificate is for: the namespace clients use.</summary>
+    public string? DnsName => _current.DnsName;
+
+    /// <summary>Why a server breaks Extended Protection, or null when it does not (or it cannot be told yet).</summary>
+    public string? MismatchOf(Uri server, string? serverThumbprint)
+    {
+        var thumbprints = Thumbprints;
+        return server.Scheme == Uri.UriSchemeHttp ? "plain HTTP to the server: Extended Protection (Windows auth) cannot work"
+            : serverThumbprint is null || thumbprints.Count == 0 || thumbprints.Contains(serverThumbprint) ? null
+            : $"the server presents certificate {serverThumbprint}, the listener {string.Join(" / ", thumbprints)}: Extended Protection needs the same one";
+    }
+
+    private void Read()
+    {
+        lock (_lock)
         {
-            var certificate = endpoint.GetSection("Certificate");
-            if (certificate["Path"] is not { Length: > 0 } path || !File.Exists(path))
+            var thumbprints = new HashSet<string>(_inCode.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
+            var dnsName = _inCode.Select(DnsNameOf).FirstOrDefault(n => n is not null);
+            var paths = new List<string>();
+            foreach (var endpoint in _configuration?.GetSection("Kestrel:Endpoints").GetChildren() ?? [])
+            {
+                var certificate = endpoint.GetSection("Certificate");
+                if (certificate["Path"] is not { Length: > 0 } path)
+                {
+                    continue;
+                }
+
+                paths.Add(Path.GetFullPath(path));
+                try
+                {
+                    using var loaded = certificate["KeyPath"] is null
+                        ? X509CertificateLoader.LoadPkcs12FromFile(path, certificate["Password"])
+                        : X509CertificateLoader.LoadCertificateFromFile(path);
+                    thumbprints.Add(loaded.Thumbprint);
+                    dnsName ??= DnsNameOf(loaded);
+                }
+                catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+                {
+                    // ConfigCheck refuses such a file at start and on reload; a renewal caught half-written is read again when it is complete.
+                    LogUnreadableCertificate(_logger, path, e.Message);
+                }
+            }
+
+            var previous = _current;
+            _current = new Snapshot(thumbprints, dnsName);
+            if (previous.Thumbprints.Count > 0 && !previous.Thumbprints.SetEquals(thumbprints))
+            {
+                LogCertificateChanged(_logger, thumbprints);
+            }
+
+            Watch(paths);
+        }
+    }
+
+    /// <summary>One change token for the configuration and every certificate file; it is made anew after each read.</summary>
+    private void Watch(List<string> paths)
+    {
+        if (_configuration is null)
+        {
+            return;
+        }
+
+        _following?.Dispose();
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
+
+        _watchers.Clear();
+        var tokens = new List<IChangeToken> { _configuration.GetReloadToken() };
+        foreach (var directory in paths.GroupBy(p => Path.GetDirectoryName(p)!))
+        {
+            if (!Directory.Exists(directory.Key))
             {
                 continue;
             }
 
-            try
-            {
-                using var loaded = certificate["KeyPath"] is null
-                    ? X509CertificateLoader.LoadPkcs12FromFile(path, certificate["Password"])
-                    : X509CertificateLoader.LoadCertificateFromFile(path);
-                thumbprints.Add(loaded.Thumbprint);
-                dnsName ??= DnsNameOf(loaded);
-            }
-            catch (CryptographicException)
-            {
-                // ConfigCheck reports an unreadable certificate at start; nothing to compare with here.
-            }
+            var watcher = new PhysicalFileProvider(directory.Key);
+            _watchers.Add(watcher);
+            tokens.AddRange(directory.Select(p => watcher.Watch(Path.GetFileName(p))));
         }
 
-        return new ListenerCertificates(thumbprints, dnsName);
+        var changed = new CompositeChangeToken(tokens);
+        _following = changed.RegisterChangeCallback(static state => ((ListenerCertificates)state!).Read(), this);
     }
 
     private static string? DnsNameOf(X509Certificate2 certificate) =>
@@ -50,9 +124,23 @@ public sealed class ListenerCertificates(IReadOnlySet<string> thumbprints, strin
             .Append(certificate.GetNameInfo(X509NameType.DnsName, forIssuer: false))
             .FirstOrDefault(name => !string.IsNullOrEmpty(name) && !name.Contains('*', StringComparison.Ordinal));
 
-    /// <summary>Why a server breaks Extended Protection, or null when it does not (or it cannot be told yet).</summary>
-    public string? MismatchOf(Uri server, string? serverThumbprint) =>
-        server.Scheme == Uri.UriSchemeHttp ? "plain HTTP to the server: Extended Protection (Windows auth) cannot work"
-        : serverThumbprint is null || Thumbprints.Count == 0 || Thumbprints.Contains(serverThumbprint) ? null
-        : $"the server presents certificate {serverThumbprint}, the listener {string.Join(" / ", Thumbprints)}: Extended Protection needs the same one";
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _following?.Dispose();
+            foreach (var watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listener certificate {Path} could not be read ({Reason}); the Extended Protection check keeps what it had")]
+    private static partial void LogUnreadableCertificate(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listener certificate changed: {Thumbprints}; CAS servers are compared with it from the next probe")]
+    private static partial void LogCertificateChanged(ILogger logger, IEnumerable<string> thumbprints);
+
+    private sealed record Snapshot(IReadOnlySet<string> Thumbprints, string? DnsName);
 }

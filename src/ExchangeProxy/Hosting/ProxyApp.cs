@@ -9,6 +9,7 @@ using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -124,7 +125,7 @@ public static partial class ProxyApp
         var port = builder.Configuration.GetValue("Demo:Port", DemoPort);
         var certificate = SelfSignedCertificate.Create("localhost", time);
         // The demo's fake servers present throwaway certificates of their own: there is no Extended Protection to check.
-        builder.Services.AddSingleton(new ListenerCertificates(new HashSet<string>()));
+        builder.Services.AddSingleton(new ListenerCertificates(null, [], NullLogger<ListenerCertificates>.Instance));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The operator's listeners (and their certificate files) are not the demo's business: UseHttps loads the

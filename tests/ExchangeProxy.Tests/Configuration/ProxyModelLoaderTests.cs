@@ -276,6 +276,8 @@ public class ProxyModelLoaderTests
     [InlineData("""{ "owa": { "Servers": [ "exchange1", "EXCHANGE1" ] } }""", "ExchangeProxy:Services:owa:Servers:1", "server 'exchange1' is listed twice")]
     [InlineData("""{ "ews": { "ActivityTimeout": "-00:00:05" } }""", "ExchangeProxy:Services:ews:ActivityTimeout", "not a positive duration")]
     [InlineData("""{ "rpc": { "ConnectTimeout": "00:00:00" } }""", "ExchangeProxy:Services:rpc:ConnectTimeout", "not a positive duration")]
+    [InlineData("""{ "rpc": { "ActivityTimeout": "30.00:00:00" } }""", "ExchangeProxy:Services:rpc:ActivityTimeout", "longer than the longest duration")]
+    [InlineData("""{ "owa": { "Check": { "Interval": "60.00:00:00" } } }""", "ExchangeProxy:Services:owa:Check:Interval", "longer than the longest duration")]
     [InlineData("""{ "owa": { "MaxRequestBodySize": -1 } }""", "ExchangeProxy:Services:owa:MaxRequestBodySize", "negative")]
     [InlineData("""{ "api": { "Enabled": true } }""", "ExchangeProxy:Services:api:Path", "required")]
     [InlineData("""{ "ecp": { "Path": "/owa" } }""", "ExchangeProxy:Services:ecp:Path", "already the path of service 'owa'")]
