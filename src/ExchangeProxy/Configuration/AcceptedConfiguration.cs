@@ -27,6 +27,22 @@ public sealed class AcceptedConfiguration
     public bool Holds(IReadOnlyDictionary<string, string?> live) =>
         live.Count == _live.Count && live.All(pair => _live.TryGetValue(pair.Key, out var value) && value == pair.Value);
 
+    /// <summary>
+    /// The keys <paramref name="live"/> changes that are read only at start: Kestrel's settings other than its
+    /// endpoints and certificates (limits, for one), and Serilog's.
+    /// </summary>
+    public IReadOnlyList<string> ChangedUntilRestart(IReadOnlyDictionary<string, string?> live) =>
+        [.. live.Keys.Union(_live.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(ReadAtStartOnly)
+            .Where(key => live.GetValueOrDefault(key) != _live.GetValueOrDefault(key))
+            .Order(StringComparer.OrdinalIgnoreCase)];
+
+    private static bool ReadAtStartOnly(string key) =>
+        key.StartsWith("Serilog:", StringComparison.OrdinalIgnoreCase)
+        || (key.StartsWith("Kestrel:", StringComparison.OrdinalIgnoreCase)
+            && !key.StartsWith("Kestrel:Endpoints:", StringComparison.OrdinalIgnoreCase)
+            && !key.StartsWith("Kestrel:Certificates:", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Every key and value, flattened as the configuration system keeps them.</summary>
     public static Dictionary<string, string?> Flatten(IConfiguration configuration) =>
         configuration.AsEnumerable().Where(pair => pair.Value is not null).ToDictionary(StringComparer.OrdinalIgnoreCase);

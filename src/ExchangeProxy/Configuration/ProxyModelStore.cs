@@ -82,6 +82,7 @@ public sealed partial class ProxyModelStore : IDisposable
                 return;
             }
 
+            var untilRestart = Accepted.ChangedUntilRestart(live);
             Accepting?.Invoke(model);
             CancellationTokenSource fired;
             lock (_gate)
@@ -95,8 +96,14 @@ public sealed partial class ProxyModelStore : IDisposable
             fired.Cancel();
             fired.Dispose();
             Accepted.Accept(live, model);
-            LastLoaded = _time.GetUtcNow();
             LogReloaded(_logger, model.Servers.Count, model.Services.Count, model.TcpServices.Count);
+            if (untilRestart.Count > 0)
+            {
+                LogNeedsRestart(_logger, untilRestart);
+            }
+
+            // Last: whoever waits for a reload finds everything of it done.
+            LastLoaded = _time.GetUtcNow();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -128,6 +135,9 @@ public sealed partial class ProxyModelStore : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Configuration reloaded: {ServerCount} servers, {ServiceCount} services, {ListenerCount} layer-4 listeners")]
     private static partial void LogReloaded(ILogger logger, int serverCount, int serviceCount, int listenerCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Configuration reloaded, but {Keys} are read at start only: they take effect at the next restart")]
+    private static partial void LogNeedsRestart(ILogger logger, IReadOnlyList<string> keys);
 
     public void Dispose()
     {

@@ -202,6 +202,20 @@ public sealed class SectionReloadTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task A_setting_read_only_at_start_is_named_in_a_warning_when_it_changes()
+    {
+        var config = Config();
+        await using var proxy = await RunningProxy.StartAsync(config);
+
+        config.Root["Kestrel"]!["Limits"] = new JsonObject { ["MaxRequestHeadersTotalSize"] = 131072 };
+        await ReloadAsync(proxy, config);
+
+        Assert.Contains(proxy.Logs.Entries, e => e.Level == LogLevel.Warning
+            && e.Message.Contains("Kestrel:Limits:MaxRequestHeadersTotalSize", StringComparison.Ordinal)
+            && e.Message.Contains("next restart", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_refused_edit_neither_moves_the_listener_nor_adds_a_route_and_the_next_good_edit_does_both()
     {
         var config = Config();
