@@ -244,6 +244,8 @@ public static partial class ProxyModelLoader
 
         var affinity = AffinityResolution.Resolve(name, configured.Affinity, key, errors);
         var check = CheckResolution.Resolve(path ?? "", configured.Check, key, errors);
+        var retries = configured.Retries ?? TcpService.DefaultRetries;
+        Require.InRange(retries, 0, TcpService.MaxRetries, $"{key}:Retries", errors);
 
         if (errors.Count > errorCount)
         {
@@ -262,7 +264,9 @@ public static partial class ProxyModelLoader
             configured.WindowsAuth ?? vdir?.WindowsAuth ?? false,
             affinity,
             check,
-            configured.WhenAllDown ?? WhenAllDown.Refuse);
+            configured.WhenAllDown ?? WhenAllDown.Refuse,
+            retries,
+            configured.Redispatch ?? true);
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

@@ -22,6 +22,15 @@ public sealed class ServiceOptions
     /// <summary>How long to wait for the TCP and TLS connection to a server.</summary>
     public TimeSpan? ConnectTimeout { get; set; }
 
+    /// <summary>
+    /// Further attempts after a connection to a server failed (refused, reset or timed out while connecting, TLS
+    /// handshake failed) before any byte of the request left (HAProxy <c>retries</c>).
+    /// </summary>
+    public int? Retries { get; set; }
+
+    /// <summary>Retries go to another server (HAProxy <c>option redispatch</c>).</summary>
+    public bool? Redispatch { get; set; }
+
     /// <summary>Largest request body in bytes; 0 means no limit (and no minimum upload rate).</summary>
     public long? MaxRequestBodySize { get; set; }
 

@@ -92,7 +92,7 @@ public static class TcpResolution
         Require.Positive(maxConnections, $"{key}:MaxConnections", errors);
 
         var retries = configured.Retries ?? TcpService.DefaultRetries;
-        Require.InRange(retries, 0, 100, $"{key}:Retries", errors);
+        Require.InRange(retries, 0, TcpService.MaxRetries, $"{key}:Retries", errors);
 
         var sni = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (host, pool) in configured.Sni ?? [])

@@ -43,6 +43,7 @@ public sealed record TcpService(
     public static readonly TimeSpan DefaultServerTimeout = TimeSpan.FromMinutes(1);
     public const int DefaultMaxConnections = 10_000;
     public const int DefaultRetries = 3;
+    public const int MaxRetries = 100;
 
     /// <summary>The pool for a TLS server name: the first exact match, then the longest wildcard; else this one.</summary>
     public string PoolFor(string? serverName)

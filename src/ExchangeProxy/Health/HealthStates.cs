@@ -64,8 +64,9 @@ public sealed class HealthStates(TimeProvider time)
     /// <summary>Records a probe's result; returns the new state when it changed.</summary>
     public ProbeState? Record(ServerStatus status, ProbeResult result)
     {
+        var wasPassiveDown = status.IsPassiveDown(result.At);
         var changed = status.Record(result);
-        if (changed is not null)
+        if (changed is not null || (wasPassiveDown && !status.IsPassiveDown(result.At)))
         {
             Changed?.Invoke(status);
         }
@@ -73,13 +74,17 @@ public sealed class HealthStates(TimeProvider time)
         return changed;
     }
 
-    /// <summary>Live traffic failed to reach the server: out of the pool for <paramref name="period"/>; null puts it back.</summary>
-    public void SetPassiveDown(string pool, string server, TimeSpan? period)
+    /// <summary>Live traffic could not connect to the server: out of the pool at once, for both layers, until a probe passes.</summary>
+    /// <returns>Whether the server was in until now (the caller logs it once).</returns>
+    public bool MarkPassiveDown(string pool, string server, string reason)
     {
-        if (Find(pool, server) is { } status && status.SetPassiveDown(period is { } p ? time.GetUtcNow() + p : null))
+        if (Find(pool, server) is { } status && status.MarkPassiveDown(reason, time.GetUtcNow()))
         {
             Changed?.Invoke(status);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>Pool and server names compare as the configuration does: ignoring case, without allocating.</summary>

@@ -5,8 +5,9 @@ namespace ExchangeProxy.Health;
 /// <summary>
 /// The health of one server for one pool. Probes, with HAProxy's rise/fall: the first result decides, then an
 /// UP server goes DOWN after <see cref="CheckSettings.Fall"/> failed checks in a row, and a DOWN one comes back
-/// after <see cref="CheckSettings.Rise"/> good ones. Passive health: live traffic that failed to reach the
-/// server takes it out until <see cref="PassiveDownUntil"/>.
+/// after <see cref="CheckSettings.Rise"/> good ones. Passive health (HAProxy's <c>observe layer4</c> with
+/// <c>on-error mark-down</c>): live traffic that failed to connect takes the server out at once, until a probe
+/// passes again; a pool without probes tries it again after one check interval.
 /// </summary>
 public sealed class ServerStatus(string service, string server, Uri address, CheckSettings check, DateTimeOffset since)
 {
@@ -33,10 +34,14 @@ public sealed class ServerStatus(string service, string server, Uri address, Che
 
     public bool Probed => Check.Type == CheckType.None || Checks > 0;
 
-    /// <summary>Until when live traffic's failures keep the server out; null when they do not.</summary>
-    public DateTimeOffset? PassiveDownUntil { get; private set; }
+    /// <summary>When live traffic last failed to reach the server, while that keeps it out; null when nothing does.</summary>
+    public DateTimeOffset? PassiveDownSince { get; private set; }
 
-    public bool IsPassiveDown(DateTimeOffset now) => PassiveDownUntil is { } until && until > now;
+    /// <summary>Why live traffic took the server out.</summary>
+    public string? PassiveReason { get; private set; }
+
+    public bool IsPassiveDown(DateTimeOffset now) =>
+        PassiveDownSince is { } since && (Check.Type != CheckType.None || now - since < Check.Interval);
 
     /// <summary>Records a result; returns the new state when it changed.</summary>
     internal ProbeState? Record(ProbeResult result)
@@ -45,6 +50,11 @@ public sealed class ServerStatus(string service, string server, Uri address, Che
         {
             Checks++;
             Last = result;
+            if (result.Ok)
+            {
+                PassiveDownSince = null;
+            }
+
             var next = State switch
             {
                 ProbeState.Unknown => result.Ok ? ProbeState.Up : ProbeState.Down,
@@ -69,18 +79,15 @@ public sealed class ServerStatus(string service, string server, Uri address, Che
         }
     }
 
-    /// <summary>Takes the server out until <paramref name="until"/>, or puts it back (null); whether anything changed.</summary>
-    internal bool SetPassiveDown(DateTimeOffset? until)
+    /// <summary>Takes the server out until a probe passes; whether it was in until now.</summary>
+    internal bool MarkPassiveDown(string reason, DateTimeOffset now)
     {
         lock (_lock)
         {
-            if (PassiveDownUntil == until)
-            {
-                return false;
-            }
-
-            PassiveDownUntil = until;
-            return true;
+            var wasIn = !IsPassiveDown(now);
+            PassiveDownSince = now;
+            PassiveReason = reason;
+            return wasIn;
         }
     }
 }

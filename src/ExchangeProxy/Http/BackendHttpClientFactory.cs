@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ExchangeProxy.Balancing;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
+using ExchangeProxy.Statistics;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -12,8 +15,21 @@ namespace ExchangeProxy.Http;
 /// The connections to the CAS servers: YARP's pooled client per cluster, with the settings YARP's cluster config
 /// has no key for, and the dedicated single-connection clients that Windows auth pinning needs.
 /// </summary>
-public sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory> logger) : ForwarderHttpClientFactory(logger)
+public sealed class BackendHttpClientFactory(
+    ILogger<ForwarderHttpClientFactory> logger, ServerStatistics statistics, HealthStates health, ServerEligibility eligibility)
+    : ForwarderHttpClientFactory(logger)
 {
+    private readonly ILogger _logger = logger;
+
+    /// <summary>A generated cluster's pooled client retries failed connects (see <see cref="RetryingHandler"/>).</summary>
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
+        context.NewMetadata is { } metadata
+        && metadata.TryGetValue(YarpModel.RetriesMetadata, out var text)
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var retries)
+            ? new RetryingHandler(handler, retries, metadata.GetValueOrDefault(YarpModel.RedispatchMetadata) == "true",
+                statistics, health, eligibility, _logger)
+            : handler;
+
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
@@ -41,7 +57,9 @@ public sealed class BackendHttpClientFactory(ILogger<ForwarderHttpClientFactory>
     protected override bool CanReuseOldClient(ForwarderHttpClientContext context) =>
         base.CanReuseOldClient(context)
         && Same(context.OldMetadata, context.NewMetadata, YarpModel.ConnectTimeoutMetadata)
-        && Same(context.OldMetadata, context.NewMetadata, YarpModel.CertificateAuthorityMetadata);
+        && Same(context.OldMetadata, context.NewMetadata, YarpModel.CertificateAuthorityMetadata)
+        && Same(context.OldMetadata, context.NewMetadata, YarpModel.RetriesMetadata)
+        && Same(context.OldMetadata, context.NewMetadata, YarpModel.RedispatchMetadata);
 
     private static bool Same(IReadOnlyDictionary<string, string>? old, IReadOnlyDictionary<string, string>? @new, string key) =>
         string.Equals(old?.GetValueOrDefault(key), @new?.GetValueOrDefault(key), StringComparison.Ordinal);

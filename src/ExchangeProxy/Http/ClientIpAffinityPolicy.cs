@@ -36,6 +36,12 @@ public sealed class ClientIpAffinityPolicy(StickTables tables) : ISessionAffinit
     {
         if (TryKey(context, config, out var table, out var key))
         {
+            // A sticky request that a failed connect moved to another server: its client was redispatched.
+            if (StickyRequest.Is(context) && context.Features.Get<ForwardAttempt>()?.Failed.Count > 0)
+            {
+                table.CountRedispatch();
+            }
+
             tables.Stick(table, key, destination.DestinationId);
         }
     }

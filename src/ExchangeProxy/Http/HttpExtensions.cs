@@ -20,10 +20,10 @@ public static class HttpExtensions
         services.AddSingleton<IProxyConfigProvider, ExchangeProxyConfigProvider>();
         var proxy = services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddExchangePolicies();
+            .AddExchangePolicies()
+            .AddTransforms<ForwardAttemptTransform>();
         services.AddSingleton<BackendHttpClientFactory>();
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory>(sp => sp.GetRequiredService<BackendHttpClientFactory>()));
-        PassiveHealthRecorder.Decorate(services);
         // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in
         // memory rather than writing a key ring into a read-only container.
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -4,8 +4,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace ExchangeProxy.Http;
 
 /// <summary>
-/// Counts each request of a generated service against the server chosen for it: last in the YARP pipeline,
-/// where the server is chosen, around YARP's forwarder.
+/// Counts each request of a generated service against the server it went to: last in the YARP pipeline, where
+/// the server is chosen, around YARP's forwarder. It starts the request's <see cref="ForwardAttempt"/>, which
+/// a retry moves to another server; failed connects before a retry are counted there, the last one here.
 /// </summary>
 public sealed class RequestCounting(RequestDelegate next, ServerStatistics statistics)
 {
@@ -20,13 +21,16 @@ public sealed class RequestCounting(RequestDelegate next, ServerStatistics stati
 
         var counters = statistics.For(ServerStatistics.Http, service, destination.DestinationId);
         counters.Start();
+        var attempt = new ForwardAttempt(context, service, destination, counters);
+        context.Features.Set(attempt);
         try
         {
             await next(context);
         }
         finally
         {
-            Finish(counters, context);
+            // The server the request ended on: another one than chosen here when a retry moved it.
+            Finish(attempt.Counters, context);
         }
     }
 

@@ -3,7 +3,6 @@ using System.Net;
 using ExchangeProxy.Configuration;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.SessionAffinity;
 using Yarp.ReverseProxy.Transforms;
 
@@ -14,6 +13,12 @@ public static class YarpModel
 {
     public const string ServiceMetadata = "ExchangeProxy.Service";
     public const string ConnectTimeoutMetadata = "ExchangeProxy.ConnectTimeout";
+
+    /// <summary>Cluster metadata: further attempts after a failed connect (see <see cref="RetryingHandler"/>).</summary>
+    public const string RetriesMetadata = "ExchangeProxy.Retries";
+
+    /// <summary>Cluster metadata: "true" when retries go to another server.</summary>
+    public const string RedispatchMetadata = "ExchangeProxy.Redispatch";
 
     /// <summary>Cluster metadata: the PEM file of the authorities the servers' certificates are checked against.</summary>
     public const string CertificateAuthorityMetadata = "ExchangeProxy.ServerCertificateAuthority";
@@ -90,13 +95,9 @@ public static class YarpModel
                     AffinityKeyName = table.Name,
                 }
                 : null,
-            // Transport failures take a server out for a while (recorded in HealthStates by PassiveHealthRecorder);
-            // ExchangeAvailableDestinations applies the one rule of which servers requests may reach.
-            HealthCheck = new HealthCheckConfig
-            {
-                Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate },
-                AvailableDestinationsPolicy = ExchangeAvailableDestinations.PolicyName,
-            },
+            // The one rule of which servers requests may reach, from HealthStates, where probes and failed
+            // connects of live traffic (RetryingHandler) and of layer 4 record their verdicts.
+            HealthCheck = new HealthCheckConfig { AvailableDestinationsPolicy = ExchangeAvailableDestinations.PolicyName },
             HttpRequest = new ForwarderRequestConfig
             {
                 ActivityTimeout = service.ActivityTimeout,
@@ -110,6 +111,8 @@ public static class YarpModel
                 [ConnectTimeoutMetadata] = service.ConnectTimeout.ToString("c", CultureInfo.InvariantCulture),
                 [WhenAllDownMetadata] = service.WhenAllDown.ToString(),
                 [CertificateAuthorityMetadata] = authorities?.Path ?? "",
+                [RetriesMetadata] = service.Retries.ToString(CultureInfo.InvariantCulture),
+                [RedispatchMetadata] = service.Redispatch ? "true" : "false",
             },
         };
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ExchangeProxy.Configuration;
+using ExchangeProxy.Health;
 using ExchangeProxy.Statistics;
 using Microsoft.AspNetCore.Connections;
 
@@ -17,6 +18,7 @@ public sealed partial class TcpProxyHandler(
     ProxyModelStore models,
     TcpServerSelector selector,
     ServerStatistics statistics,
+    HealthStates health,
     IdleSweeper sweeper,
     IHostApplicationLifetime lifetime,
     ILogger<TcpProxyHandler> logger) : ConnectionHandler
@@ -164,12 +166,18 @@ public sealed partial class TcpProxyHandler(
 
         for (var attempt = 0; ; attempt++)
         {
-            if (await TryConnectAsync(pool, server, cancellationToken) is { } socket)
+            var (socket, failure) = await TryConnectAsync(pool, server, cancellationToken);
+            if (socket is not null)
             {
                 return (server, socket, attempt, TcpTermination.ClientClosed);
             }
 
             Interlocked.Increment(ref statistics.For(ServerStatistics.Tcp, pool.Name, server.Name).ConnectErrors);
+            // As at layer 7: out of the pool at once, until a probe passes (not for a connect the client's leaving cut short).
+            if (!cancellationToken.IsCancellationRequested && health.MarkPassiveDown(pool.Name, server.Name, failure))
+            {
+                LogMarkedDown(logger, server.Name, pool.Name, failure);
+            }
             if (attempt == pool.Retries || cancellationToken.IsCancellationRequested)
             {
                 return (null, null, attempt, TcpTermination.ConnectFailed);
@@ -186,7 +194,7 @@ public sealed partial class TcpProxyHandler(
         }
     }
 
-    private async Task<Socket?> TryConnectAsync(TcpService pool, BackendServer server, CancellationToken cancellationToken)
+    private async Task<(Socket? Socket, string Failure)> TryConnectAsync(TcpService pool, BackendServer server, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var timeout = new CancellationTokenSource(pool.ConnectTimeout, Time);
@@ -195,12 +203,13 @@ public sealed partial class TcpProxyHandler(
         {
             var address = server.AddressOn(pool.ServerPort);
             await socket.ConnectAsync(address.Host, address.Port, linked.Token);
-            return socket;
+            return (socket, "");
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            return null;
+            return (null, e is SocketException { SocketErrorCode: SocketError.ConnectionRefused } ? "refused"
+                : e is SocketException refused ? refused.SocketErrorCode.ToString() : "connect timeout");
         }
     }
 
@@ -218,6 +227,9 @@ public sealed partial class TcpProxyHandler(
         Message = "{ClientIp}:{ClientPort} {Listener} -> {Pool}/{Server} connected in {ConnectMs:0} ms, {DurationMs:0} ms, {BytesIn} B in, {BytesOut} B out, {Retries} retries, {Termination}")]
     private static partial void LogConnection(ILogger logger, IPAddress clientIp, int clientPort, string listener, string pool, string server,
         double connectMs, double durationMs, long bytesIn, long bytesOut, int retries, TcpTermination termination);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Server} is DOWN for {Pool}: a connection could not be made ({Reason}); out until a probe passes")]
+    private static partial void LogMarkedDown(ILogger logger, string server, string pool, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{ClientIp}:{ClientPort} {Listener}: {Termination} ({Detail})")]
     private static partial void LogRefused(ILogger logger, IPAddress clientIp, int clientPort, string listener, TcpTermination termination, string detail);

@@ -8,7 +8,7 @@ namespace ExchangeProxy.WindowsAuth;
 /// <summary>
 /// Closes the client connections pinned to a server that went down: for the generated clusters when
 /// <see cref="HealthStates"/> says so (probes or live traffic), for the operator's own clusters when YARP's
-/// health updater does.
+/// health checks, which they may enable, do.
 /// </summary>
 public sealed class PinClosingHealthUpdater(IDestinationHealthUpdater inner, PinnedConnections pins) : IDestinationHealthUpdater
 {
@@ -36,15 +36,26 @@ public sealed class PinClosingHealthUpdater(IDestinationHealthUpdater inner, Pin
 
     private void CloseTo(ClusterState cluster, DestinationState destination)
     {
-        // The generated clusters' pins follow HealthStates (see Follow), which this verdict also reaches.
+        // The generated clusters' pins follow HealthStates (see Follow).
         if (destination.Model is { } model && (cluster.Model is null || YarpModel.ServiceOf(cluster.Model.Config) is null))
         {
             pins.CloseTo(cluster.ClusterId, model.Config.Address);
         }
     }
 
-    public static void Decorate(IServiceCollection services) =>
-        HealthUpdaterDecoration.Decorate(services, (sp, inner) => new PinClosingHealthUpdater(inner, sp.GetRequiredService<PinnedConnections>()));
+    /// <summary>Wraps the updater AddReverseProxy registered, however it was registered.</summary>
+    public static void Decorate(IServiceCollection services)
+    {
+        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IDestinationHealthUpdater))
+            ?? throw new InvalidOperationException("AddReverseProxy registered no IDestinationHealthUpdater");
+        services.Remove(registered);
+        services.AddSingleton<IDestinationHealthUpdater>(sp => new PinClosingHealthUpdater(
+            (IDestinationHealthUpdater)(registered.ImplementationInstance
+                ?? registered.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, registered.ImplementationType
+                    ?? throw new InvalidOperationException($"IDestinationHealthUpdater is registered as {registered}, which cannot be wrapped"))),
+            sp.GetRequiredService<PinnedConnections>()));
+    }
 
     /// <summary>Closes the pins to a server of a generated cluster as soon as the one health truth takes it out.</summary>
     public static void Follow(IServiceProvider services)

@@ -4,7 +4,6 @@ using ExchangeProxy.Balancing;
 using ExchangeProxy.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
-using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Tests.Balancing;
 
@@ -108,17 +107,21 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     }
 
     [Fact]
-    public async Task A_client_whose_server_goes_down_is_redispatched_and_stays_when_the_server_returns()
+    public async Task A_client_whose_server_is_stopped_is_redispatched_at_once_and_stays_when_the_server_returns()
     {
         await using var proxy = await RunningProxy.StartAsync(Sticky());
         using var redispatches = new MetricReader(proxy, "stick_table.redispatches");
         var first = await ServerOf(proxy, 2);
+        var stopped = first == "exchange1" ? Exchange1 : Exchange2;
+        var port = stopped.Port;
 
-        HealthVerdicts.Set(proxy, "exchange-owa", first, DestinationHealth.Unhealthy);
+        // The process stops: its port refuses connections. The very next request is redispatched, not failed.
+        await stopped.DisposeAsync();
         var moved = await ServerOf(proxy, 2);
         Assert.NotEqual(first, moved);
 
-        HealthVerdicts.Set(proxy, "exchange-owa", first, DestinationHealth.Healthy);
+        await using var restarted = await FakeCasServer.StartAsync(first, port: port);
+        await ProbeRounds.AllUpAsync(proxy);
         for (var i = 0; i < 4; i++)
         {
             Assert.Equal(moved, await ServerOf(proxy, 2));

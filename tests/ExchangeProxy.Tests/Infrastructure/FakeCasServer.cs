@@ -11,17 +11,20 @@ namespace ExchangeProxy.Tests.Infrastructure;
 /// <summary>
 /// A stand-in for one Exchange CAS server: real Kestrel with HTTPS on loopback, every virtual directory with
 /// its healthcheck.htm, and an echo of what arrived (headers, body size) so tests see what the proxy sent.
-/// <c>?delayMs=N</c> answers after N ms; RPC_IN_DATA bodies are counted as they stream in. Started with
+/// <c>?delayMs=N</c> answers after N ms; <c>?abort=1</c> reads the request and drops the connection without an
+/// answer, as a server that crashes mid-request; RPC_IN_DATA bodies are counted as they stream in. Started with
 /// Windows auth, the virtual directories that use it ask for a connection-bound sign-in (see <see cref="FakeWindowsAuth"/>).
 /// </summary>
 public sealed class FakeCasServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _healthStatus = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _healthCheckHosts = new();
     private long _streamedBytes;
     private int _inFlight;
     private int _requests;
+    private int _aborted;
 
     private FakeCasServer(string name, WebApplication app, FakeWindowsAuth? windowsAuth)
     {
@@ -50,6 +53,9 @@ public sealed class FakeCasServer : IAsyncDisposable
 
     /// <summary>Requests answered, other than healthcheck.htm.</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Requests read and then dropped without an answer (<c>?abort=1</c>), by method.</summary>
+    public int Aborted => Volatile.Read(ref _aborted);
 
     /// <summary>As Set-ServerComponentState ServerWideOffline: every healthcheck.htm stops answering 200.</summary>
     public bool ServerWideOffline { get; set; }
@@ -150,6 +156,13 @@ public sealed class FakeCasServer : IAsyncDisposable
             }
         }
 
+        if (request.Query["abort"] == "1")
+        {
+            Interlocked.Increment(ref _aborted);
+            context.Abort();
+            return;
+        }
+
         var echo = new EchoResponse(
             Name,
             request.Method,
@@ -161,7 +174,14 @@ public sealed class FakeCasServer : IAsyncDisposable
         await context.Response.WriteAsJsonAsync(echo);
     }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    /// <summary>Stops the server as its process ending would; a second call (the test's own cleanup after a test stopped it) does nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _app.DisposeAsync();
+        }
+    }
 }
 
 public sealed record EchoResponse(string Server, string Method, string Path, string Host, Dictionary<string, string> Headers, long BodyBytes)

@@ -24,6 +24,11 @@ public static class ProbeRounds
         }
     }
 
+    /// <summary>Waits until every server is UP for every service again (a restarted one has passed Rise checks).</summary>
+    public static Task AllUpAsync(RunningProxy proxy) =>
+        Eventually.TrueAsync(() => proxy.Services.GetRequiredService<HealthStates>().All.All(s => s.State == ProbeState.Up && !s.IsPassiveDown(DateTimeOffset.UtcNow)),
+            "every server is UP again");
+
     /// <summary>Waits for the first round: every server of every service probed once.</summary>
     public static Task FirstRoundAsync(RunningProxy proxy) =>
         Eventually.TrueAsync(() => proxy.Services.GetRequiredService<HealthStates>().Ready, "the first probe round completes");

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ExchangeProxy.Tests.Infrastructure;
 using ExchangeProxy.WindowsAuth;
-using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Tests.WindowsAuth;
 
@@ -124,18 +123,16 @@ public sealed class WindowsAuthPinningTests : TwoCasServersTest
     }
 
     [Fact]
-    public async Task A_server_going_down_closes_the_connections_pinned_to_it()
+    public async Task A_server_stopped_closes_the_connections_pinned_to_it_once_the_probes_find_it_down()
     {
         await using var proxy = await RunningProxy.StartAsync(Config());
         var clients = Enumerable.Range(0, 6).Select(i => new SigningInClient(proxy, $"user{i}")).ToList();
         var signedIn = await Task.WhenAll(clients.Select(c => c.SignInAsync(Ews)));
         Assert.Equal(3, signedIn.Count(s => s.Server == "exchange1"));
 
-        HealthVerdicts.Set(proxy, "exchange-ews", "exchange1", DestinationHealth.Unhealthy);
-
         var pins = proxy.Services.GetRequiredService<PinnedConnections>();
-        await Eventually.TrueAsync(() => Exchange1.WindowsAuth!.OpenSignInConnections == 0 && pins.Count == 3,
-            "the three connections pinned to exchange1 are closed");
+        await Exchange1.DisposeAsync();
+        await Eventually.TrueAsync(() => pins.Count == 3, "the three connections pinned to exchange1 are closed once it is DOWN");
         for (var i = 0; i < clients.Count; i++)
         {
             if (signedIn[i].Server == "exchange2")
