@@ -29,7 +29,14 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
         _timeout = settings.Timeout;
         _logger = logger;
         redis.ConnectionFailed += (_, e) => Unreachable(e.Exception?.Message ?? e.FailureType.ToString());
-        redis.ConnectionRestored += (_, _) => Reachable();
+        // Restored is raised per connection (commands, subscriptions): reachable once commands can go again.
+        redis.ConnectionRestored += (_, _) =>
+        {
+            if (redis.IsConnected)
+            {
+                Reachable();
+            }
+        };
         if (!redis.IsConnected)
         {
             Unreachable("not connected at start");

@@ -34,6 +34,12 @@ public sealed class ExchangeProxyOptions
 
     public ProtectionOptions Protection { get; set; } = new();
 
+    /// <summary>
+    /// Client connections on all public listeners together (HAProxy's global <c>maxconn</c>); beyond it new ones
+    /// are closed at once. Default: derived from the open-file limit.
+    /// </summary>
+    public int? MaxConnections { get; set; }
+
     /// <summary>On SIGTERM: how long in-flight requests and layer-4 connections may take to finish before they are cut.</summary>
     public TimeSpan? ShutdownGracePeriod { get; set; }
 

@@ -13,7 +13,8 @@ public sealed record ProxyModel(
     TimeSpan ShutdownGracePeriod,
     ProtectionSettings Protection,
     string? Namespace = null,
-    CertificateAuthorities? ServerCertificateAuthorities = null)
+    CertificateAuthorities? ServerCertificateAuthorities = null,
+    int? MaxConnections = null)
 {
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
 

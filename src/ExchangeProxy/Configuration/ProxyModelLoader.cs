@@ -66,6 +66,11 @@ public static partial class ProxyModelLoader
         var admin = AdminResolution.Resolve(options.Admin, errors);
         var protection = ProtectionSettings.Resolve(options.Protection, errors);
         var (ns, authorities) = ResolveServerTls(options, errors);
+        if (options.MaxConnections is { } maxConnections)
+        {
+            Require.Positive(maxConnections, $"{Section}:MaxConnections", errors);
+        }
+
         var grace = options.ShutdownGracePeriod ?? ProxyModel.DefaultShutdownGracePeriod;
         Require.NotNegative(grace, $"{Section}:ShutdownGracePeriod", errors);
 
@@ -77,7 +82,7 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection, ns, authorities));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection, ns, authorities, options.MaxConnections));
     }
 
     private static (string? Namespace, CertificateAuthorities? Authorities) ResolveServerTls(ExchangeProxyOptions options, List<ConfigError> errors)

@@ -32,7 +32,12 @@ public static partial class ProxyApp
         });
         var file = ReadConfiguration(builder, commandLine);
         ProxyLogging.Configure(builder);
-        builder.WebHost.TrackClientConnections();
+        // Before any listener is declared (the demo's too): endpoint defaults apply to the listeners declared after them.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>().Apply(listen);
+            ClientConnections.Track(listen);
+        }));
         configure?.Invoke(builder);
 
         // Certificates and the demo's servers live in real time; the proxy's clock can be replaced (tests do).
@@ -157,6 +162,7 @@ public static partial class ProxyApp
         // SIGTERM: Kestrel stops accepting, and waits this long for requests and connections in flight.
         services.Configure<HostOptions>(host => host.ShutdownTimeout = model.ShutdownGracePeriod);
         services.AddSingleton<ListenerEndpoints>();
+        services.AddSingleton<ConnectionLimit>();
         services.AddProxyModel(model, accepted, builder.Configuration, checkListenerCertificates: demo is null)
             .AddBalancing()
             .AddHealth(accepted.Root)

@@ -1,12 +1,8 @@
 namespace ExchangeProxy.WindowsAuth;
 
-/// <summary>Wires NTLM/Negotiate pinning into Kestrel (per-connection state) and YARP (transforms, health, pipeline).</summary>
+/// <summary>Wires NTLM/Negotiate pinning into YARP (transforms, health, pipeline); Hosting gives each client connection its state (<see cref="ClientConnections"/>).</summary>
 public static class WindowsAuthExtensions
 {
-    /// <summary>Before any listener is declared: endpoint defaults apply to the listeners declared after them.</summary>
-    public static IWebHostBuilder TrackClientConnections(this IWebHostBuilder webHost) =>
-        webHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(ClientConnections.Track));
-
     public static IReverseProxyBuilder AddWindowsAuthPinning(this IReverseProxyBuilder proxy)
     {
         proxy.Services.AddSingleton<PinnedConnections>();

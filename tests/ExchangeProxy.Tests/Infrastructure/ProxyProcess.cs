@@ -21,6 +21,8 @@ public sealed class ProxyProcess : IAsyncDisposable
     public const string ListeningPattern = @"Now listening on: \\?""?(https://127\.0\.0\.1:\d+)";
 
     /// <summary>The proxy dll built beside the tests.</summary>
+    public bool HasExited => _process.HasExited;
+
     public static string BuiltDll => Path.Combine(AppContext.BaseDirectory, "ExchangeProxy.dll");
 
     public string Stdout
