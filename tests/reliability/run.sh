@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Reliability side by side with HAProxy 2.6, on one machine, on loopback only. Not run by CI.
+#
+# The kill test: wrk keeps 32 connections busy for DURATION (default 20 s) through a proxy to two nginx
+# backends (127.0.0.21 and .22, one process each, standing in for two CAS servers); at 5 s one backend is
+# killed (SIGKILL), at 12 s it is started again. Printed per proxy: the requests that failed (non-2xx and
+# socket errors, as wrk counts them) and the seconds from the restart until the backend took a request
+# again. Proxies: HAProxy `mode http` with the seed's `retries 3` and `option redispatch`, the same with
+# `stick on src`, HAProxy `mode tcp`; ExchangeProxy published in Release as shipped, at layer 7 (an
+# Exchange service, without and with client-IP affinity) and at layer 4. Probes every 2 s, rise 2, fall 3
+# everywhere, as the seed's `check`.
+#
+# Still to come in this script (issue 17): configuration edits under load, a drain under load, a connection
+# flood with a lowered open-file limit, RSS while holding and after closing 10,000 idle connections. The
+# suite already covers the flood (tests/ExchangeProxy.Tests/Hosting/ConnectionLimitTests.cs).
+#
+#   bash tests/reliability/run.sh            DURATION=30 bash tests/reliability/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${DURATION:-20}
+
+need=()
+for tool in haproxy nginx wrk curl; do command -v $tool >/dev/null || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]/nginx/nginx-light}"
+fi
+
+work=$(mktemp -d /tmp/exproxy-reliability-XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+for path in owa sticky; do mkdir -p "$work/www/$path"; printf '200 OK' > "$work/www/$path/small"; done
+declare -A backend_pid
+start_backend() {
+    local ip=$1
+    cat > "$work/backend-$ip.conf" <<CONF
+daemon off; master_process off; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err;
+events { worker_connections 4096; }
+http { log_format t '\$msec'; access_log $work/access-$ip.log t; keepalive_requests 10000000;
+       server { listen $ip:18080; root $work/www; } }
+CONF
+    nginx -c "$work/backend-$ip.conf" & backend_pid[$ip]=$!; pids+=($!)
+    for _ in $(seq 1 50); do curl -sf "http://$ip:18080/owa/small" >/dev/null && return; sleep 0.1; done
+    echo "backend $ip did not start" >&2; exit 1
+}
+start_backend 127.0.0.21
+start_backend 127.0.0.22
+
+cat > "$work/haproxy.cfg" <<CONF
+defaults
+    option redispatch
+    retries 3
+    timeout connect 10s
+    timeout client 5m
+    timeout server 1m
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+listen http
+    bind 127.0.0.1:18481
+    mode http
+    balance roundrobin
+    server exchange1 127.0.0.21:18080 check
+    server exchange2 127.0.0.22:18080 check
+listen http-sticky
+    bind 127.0.0.1:18482
+    mode http
+    balance roundrobin
+    stick-table type ip size 20k expire 15m
+    stick on src
+    server exchange1 127.0.0.21:18080 check
+    server exchange2 127.0.0.22:18080 check
+listen tcp
+    bind 127.0.0.1:18443
+    mode tcp
+    balance roundrobin
+    server exchange1 127.0.0.21:18080 check
+    server exchange2 127.0.0.22:18080 check
+CONF
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+
+dotnet publish src/ExchangeProxy -c Release -o "$work/app" --nologo -v quiet
+others=$(for s in ecp ews activesync rpc mapi oab autodiscover powershell; do printf '"%s": { "Enabled": false }, ' $s; done)
+mkdir "$work/config"
+cat > "$work/config/appsettings.json" <<CONF
+{ "ExchangeProxy": {
+    "Servers": [ { "Name": "exchange1", "Address": "http://127.0.0.21:18080" }, { "Name": "exchange2", "Address": "http://127.0.0.22:18080" } ],
+    "Services": { ${others}
+      "owa": { "Check": { "Path": "/owa/small" } },
+      "sticky": { "Path": "/sticky", "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/sticky/small" } } },
+    "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Check": { "Type": "Tcp" } } },
+    "Admin": { "Url": "" } },
+  "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" } } } }
+CONF
+ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18483/owa/small >/dev/null && break; sleep 0.2; done
+
+# Both backends up and seen up by every proxy: each has answered a request through each proxy recently.
+wait_both_up() {
+    local url=$1
+    for _ in $(seq 1 100); do
+        local before21 before22
+        before21=$(wc -l < "$work/access-127.0.0.21.log"); before22=$(wc -l < "$work/access-127.0.0.22.log")
+        for _ in 1 2 3 4; do curl -s -o /dev/null "$url" || true; done
+        if [ "$(wc -l < "$work/access-127.0.0.21.log")" -gt "$before21" ] && [ "$(wc -l < "$work/access-127.0.0.22.log")" -gt "$before22" ]; then
+            return
+        fi
+        sleep 0.3
+    done
+    echo "$url never reached both backends" >&2; exit 1
+}
+
+kill_test() {
+    local name=$1 url=$2
+    wait_both_up "$url"
+    wrk -t2 -c32 -d"${duration}s" --latency "$url" > "$work/wrk-$name.txt" 2>&1 &
+    local wrk_pid=$!
+    sleep 5
+    kill -9 "${backend_pid[127.0.0.22]}"; wait "${backend_pid[127.0.0.22]}" 2>/dev/null || true
+    sleep 7
+    : > "$work/access-127.0.0.22.log"
+    local restarted; restarted=$(date +%s.%N)
+    start_backend 127.0.0.22
+    : > "$work/access-127.0.0.22.log"
+    wait $wrk_pid
+    local total failed first back
+    total=$(awk '/requests in/ {print $1}' "$work/wrk-$name.txt")
+    failed=$(awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",", ""); n+=$4+$6+$8+$10} END {print n+0}' "$work/wrk-$name.txt")
+    first=$(head -1 "$work/access-127.0.0.22.log")
+    back=$([ -n "$first" ] && echo "$first - $restarted" | bc || echo "never")
+    printf '%-22s %10s %8s %12s\n' "$name" "$total" "$failed" "$back"
+}
+
+command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
+echo "Kill test: ${duration} s of wrk -c32, one of two backends killed at 5 s and started again at 12 s ($(nproc) cores, $(uname -r))"
+printf '%-22s %10s %8s %12s\n' peer requests failed "back after s"
+kill_test haproxy-http        http://127.0.0.1:18481/owa/small
+kill_test exproxy-l7          http://127.0.0.1:18483/owa/small
+kill_test haproxy-http-sticky http://127.0.0.1:18482/sticky/small
+kill_test exproxy-l7-sticky   http://127.0.0.1:18483/sticky/small
+kill_test haproxy-tcp         http://127.0.0.1:18443/owa/small
+kill_test exproxy-l4          http://127.0.0.1:18444/owa/small
