@@ -10,9 +10,13 @@
 # Exchange service, without and with client-IP affinity) and at layer 4. Probes every 2 s, rise 2, fall 3
 # everywhere, as the seed's `check`.
 #
-# Still to come in this script (issue 17): configuration edits under load, a drain under load, a connection
-# flood with a lowered open-file limit, RSS while holding and after closing 10,000 idle connections. The
-# suite already covers the flood (tests/ExchangeProxy.Tests/Hosting/ConnectionLimitTests.cs).
+# Then, under the same load: 10 configuration changes (ExchangeProxy: good edits, invalid JSON, a half-written
+# file, invalid values; HAProxy: 10 reloads of its master process, its way of taking a new configuration),
+# and a drain of one backend (ExchangeProxy's admin API; HAProxy's runtime API) and back to ready.
+#
+# Still to come in this script (issue 17): a connection flood with a lowered open-file limit beside HAProxy,
+# and RSS while holding and after closing 10,000 idle connections. The suite covers the flood
+# (tests/ExchangeProxy.Tests/Hosting/ConnectionLimitTests.cs).
 #
 #   bash tests/reliability/run.sh            DURATION=30 bash tests/reliability/run.sh
 set -euo pipefail
@@ -20,7 +24,7 @@ cd "$(dirname "$0")/../.."
 duration=${DURATION:-20}
 
 need=()
-for tool in haproxy nginx wrk curl; do command -v $tool >/dev/null || need+=("$tool"); done
+for tool in haproxy nginx wrk curl socat bc; do command -v $tool >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]/nginx/nginx-light}"
 fi
@@ -49,6 +53,8 @@ start_backend 127.0.0.21
 start_backend 127.0.0.22
 
 cat > "$work/haproxy.cfg" <<CONF
+global
+    stats socket $work/haproxy.sock mode 600 level admin
 defaults
     option redispatch
     retries 3
@@ -78,7 +84,7 @@ listen tcp
     server exchange1 127.0.0.21:18080 check
     server exchange2 127.0.0.22:18080 check
 CONF
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+haproxy -W -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); haproxy_master=$!
 
 dotnet publish src/ExchangeProxy -c Release -o "$work/app" --nologo -v quiet
 others=$(for s in ecp ews activesync rpc mapi oab autodiscover powershell; do printf '"%s": { "Enabled": false }, ' $s; done)
@@ -90,7 +96,7 @@ cat > "$work/config/appsettings.json" <<CONF
       "owa": { "Check": { "Path": "/owa/small" } },
       "sticky": { "Path": "/sticky", "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/sticky/small" } } },
     "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Check": { "Type": "Tcp" } } },
-    "Admin": { "Url": "" } },
+    "Admin": { "Url": "http://127.0.0.1:18499" } },
   "Kestrel": { "Endpoints": { "Http": { "Url": "http://127.0.0.1:18483" } } } }
 CONF
 ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/config/appsettings.json" >"$work/exproxy.log" 2>&1 & pids+=($!)
@@ -132,7 +138,6 @@ kill_test() {
     printf '%-22s %10s %8s %12s\n' "$name" "$total" "$failed" "$back"
 }
 
-command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
 echo "Kill test: ${duration} s of wrk -c32, one of two backends killed at 5 s and started again at 12 s ($(nproc) cores, $(uname -r))"
 printf '%-22s %10s %8s %12s\n' peer requests failed "back after s"
 kill_test haproxy-http        http://127.0.0.1:18481/owa/small
@@ -141,3 +146,60 @@ kill_test haproxy-http-sticky http://127.0.0.1:18482/sticky/small
 kill_test exproxy-l7-sticky   http://127.0.0.1:18483/sticky/small
 kill_test haproxy-tcp         http://127.0.0.1:18443/owa/small
 kill_test exproxy-l4          http://127.0.0.1:18444/owa/small
+
+failed_of() {
+    awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",", ""); n+=$4+$6+$8+$10} END {print n+0}' "$1"
+}
+
+# Ten changes, one every 1.5 s, while wrk runs.
+edit_test() {
+    local name=$1 url=$2 change=$3
+    wait_both_up "$url"
+    wrk -t2 -c32 -d"${duration}s" "$url" > "$work/wrk-$name.txt" 2>&1 &
+    local wrk_pid=$!
+    sleep 2
+    for i in $(seq 1 10); do "$change" "$i"; sleep 1.5; done
+    wait $wrk_pid
+    printf '%-22s %10s %8s\n' "$name" "$(awk '/requests in/ {print $1}' "$work/wrk-$name.txt")" "$(failed_of "$work/wrk-$name.txt")"
+}
+
+good=$(cat "$work/config/appsettings.json")
+edited=${good/'"owa": { "Check"'/'"owa": { "ActivityTimeout": "00:02:00", "Check"'}
+exproxy_edit() {
+    local file="$work/config/appsettings.json"
+    case $(( $1 % 4 )) in
+        0) printf '%s' "$([ $(( $1 % 8 )) -eq 0 ] && echo "$good" || echo "$edited")" > "$file.tmp" && mv "$file.tmp" "$file" ;;  # good, saved as editors do
+        1) printf '%s' "${good/'"Servers": ['/'"Servers": [,'}" > "$file" ;;                                                   # not JSON
+        2) printf '%s' "${good:0:300}" > "$file" ;;                                                                            # half-written
+        3) printf '%s' "${good/'"Check": { "Path": "/owa/small" }'/'"Check": { "Rise": 0 }'}" > "$file" ;;                     # invalid value
+    esac
+}
+haproxy_reload() { kill -USR2 "$haproxy_master"; }
+
+drain_test() {
+    local name=$1 url=$2 drain=$3 ready=$4
+    wait_both_up "$url"
+    wrk -t2 -c32 -d"${duration}s" "$url" > "$work/wrk-$name.txt" 2>&1 &
+    local wrk_pid=$!
+    sleep 5; eval "$drain" >/dev/null; sleep 7; eval "$ready" >/dev/null
+    wait $wrk_pid
+    printf '%-22s %10s %8s\n' "$name" "$(awk '/requests in/ {print $1}' "$work/wrk-$name.txt")" "$(failed_of "$work/wrk-$name.txt")"
+}
+
+echo
+echo "Configuration changes under load: ${duration} s of wrk -c32, 10 changes 1.5 s apart"
+printf '%-22s %10s %8s\n' peer requests failed
+edit_test haproxy-reloads http://127.0.0.1:18481/owa/small haproxy_reload
+edit_test exproxy-edits   http://127.0.0.1:18483/owa/small exproxy_edit
+printf '%s' "$good" > "$work/config/appsettings.json"
+grep -c "Configuration change rejected" "$work/exproxy.log" | xargs printf '(ExchangeProxy logged %s rejections; the listeners and routes stayed)\n'
+
+echo
+echo "Drain under load: ${duration} s of wrk -c32, exchange2 drained at 5 s, ready at 12 s"
+printf '%-22s %10s %8s\n' peer requests failed
+drain_test haproxy-drain http://127.0.0.1:18481/owa/small \
+    "echo 'set server http/exchange2 state drain' | socat stdio $work/haproxy.sock" \
+    "echo 'set server http/exchange2 state ready' | socat stdio $work/haproxy.sock"
+drain_test exproxy-drain http://127.0.0.1:18483/owa/small \
+    "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/drain" \
+    "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/ready"
