@@ -14,19 +14,24 @@
 # file, invalid values; HAProxy: 10 reloads of its master process, its way of taking a new configuration),
 # and a drain of one backend (ExchangeProxy's admin API; HAProxy's runtime API) and back to ready.
 #
-# Still to come in this script (issue 17): a connection flood with a lowered open-file limit beside HAProxy,
-# and RSS while holding and after closing 10,000 idle connections. The suite covers the flood
-# (tests/ExchangeProxy.Tests/Hosting/ConnectionLimitTests.cs).
+# Last, each proxy started again under `prlimit --nofile=1024`: a flood of 3,000 connections (alive after
+# it, and serving?), then, with the open-file limit raised, RSS idle, while holding 10,000 idle keep-alive
+# connections, and 30 s after they closed.
 #
 #   bash tests/reliability/run.sh            DURATION=30 bash tests/reliability/run.sh
+#   ONLY="flood memory" bash tests/reliability/run.sh     (any of: kill edits drain flood memory)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+ulimit -n "$(ulimit -Hn)"
 duration=${DURATION:-20}
+only=" ${ONLY:-kill edits drain flood memory} "
+want() { [[ $only == *" $1 "* ]]; }
 
 need=()
-for tool in haproxy nginx wrk curl socat bc; do command -v $tool >/dev/null || need+=("$tool"); done
+for tool in haproxy nginx wrk curl socat bc python3; do command -v $tool >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]/nginx/nginx-light}"
+    packages=("${need[@]/nginx/nginx-light}")
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]/python3/python3-minimal}"
 fi
 
 work=$(mktemp -d /tmp/exproxy-reliability-XXXXXX)
@@ -138,6 +143,7 @@ kill_test() {
     printf '%-22s %10s %8s %12s\n' "$name" "$total" "$failed" "$back"
 }
 
+if want kill; then
 echo "Kill test: ${duration} s of wrk -c32, one of two backends killed at 5 s and started again at 12 s ($(nproc) cores, $(uname -r))"
 printf '%-22s %10s %8s %12s\n' peer requests failed "back after s"
 kill_test haproxy-http        http://127.0.0.1:18481/owa/small
@@ -146,6 +152,7 @@ kill_test haproxy-http-sticky http://127.0.0.1:18482/sticky/small
 kill_test exproxy-l7-sticky   http://127.0.0.1:18483/sticky/small
 kill_test haproxy-tcp         http://127.0.0.1:18443/owa/small
 kill_test exproxy-l4          http://127.0.0.1:18444/owa/small
+fi
 
 failed_of() {
     awk '/Non-2xx/ {n+=$NF} /Socket errors/ {gsub(",", ""); n+=$4+$6+$8+$10} END {print n+0}' "$1"
@@ -186,6 +193,7 @@ drain_test() {
     printf '%-22s %10s %8s\n' "$name" "$(awk '/requests in/ {print $1}' "$work/wrk-$name.txt")" "$(failed_of "$work/wrk-$name.txt")"
 }
 
+if want edits; then
 echo
 echo "Configuration changes under load: ${duration} s of wrk -c32, 10 changes 1.5 s apart"
 printf '%-22s %10s %8s\n' peer requests failed
@@ -193,7 +201,9 @@ edit_test haproxy-reloads http://127.0.0.1:18481/owa/small haproxy_reload
 edit_test exproxy-edits   http://127.0.0.1:18483/owa/small exproxy_edit
 printf '%s' "$good" > "$work/config/appsettings.json"
 grep -c "Configuration change rejected" "$work/exproxy.log" | xargs printf '(ExchangeProxy logged %s rejections; the listeners and routes stayed)\n'
+fi
 
+if want drain; then
 echo
 echo "Drain under load: ${duration} s of wrk -c32, exchange2 drained at 5 s, ready at 12 s"
 printf '%-22s %10s %8s\n' peer requests failed
@@ -203,3 +213,87 @@ drain_test haproxy-drain http://127.0.0.1:18481/owa/small \
 drain_test exproxy-drain http://127.0.0.1:18483/owa/small \
     "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/drain" \
     "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/ready"
+fi
+
+# Opens COUNT connections to PORT (with "request", each makes one request first: idle keep-alive connections)
+# and holds them HOLD seconds; prints how many the proxy left open at the end.
+hold() {
+    python3 - "$@" <<'PY'
+import socket, sys, time
+port, count, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+request = len(sys.argv) > 4 and sys.argv[4] == "request"
+held = []
+deadline = time.monotonic() + 30   # bounded: a proxy that stopped accepting leaves connects hanging
+for _ in range(count):
+    if time.monotonic() > deadline:
+        break
+    s = socket.socket()
+    s.settimeout(0.2)
+    try:
+        s.connect(("127.0.0.1", port))
+        if request:
+            s.sendall(b"GET /owa/small HTTP/1.1\r\nHost: mail.contoso.test\r\n\r\n")
+        held.append(s)
+    except OSError:
+        s.close()
+time.sleep(hold)
+open_now = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        open_now += 0 if s.recv(65536) == b"" else 1
+    except BlockingIOError:
+        open_now += 1
+    except OSError:
+        pass
+    s.close()
+print(open_now)
+PY
+}
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+mkdir "$work/flood"
+sed -e 's/18483/18583/' -e 's/18499/18599/' -e 's/"127.0.0.1:18444"/"127.0.0.1:18544"/' "$work/config/appsettings.json" > "$work/flood/appsettings.json"
+printf 'defaults\n    timeout connect 10s\n    timeout client 5m\n    timeout server 1m\nlisten http\n    bind 127.0.0.1:18581\n    mode http\n    server exchange1 127.0.0.21:18080 check\n    server exchange2 127.0.0.22:18080 check\n' > "$work/flood.cfg"
+
+flood_test() {
+    local name=$1 port=$2; shift 2
+    prlimit --nofile=1024:1024 "$@" >"$work/flood-$name.log" 2>&1 & local pid=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/owa/small" >/dev/null && break; sleep 0.2; done
+    hold "$port" 3000 5 >/dev/null
+    local alive=no serving=no
+    kill -0 "$pid" 2>/dev/null && alive=yes
+    curl -sf --max-time 5 "http://127.0.0.1:$port/owa/small" >/dev/null && serving=yes
+    printf '%-22s %8s %8s\n' "$name" "$alive" "$serving"
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+}
+
+idle_test() {
+    local name=$1 port=$2; shift 2
+    "$@" >"$work/idle-$name.log" 2>&1 & local pid=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/owa/small" >/dev/null && break; sleep 0.2; done
+    for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$port/owa/small"; done
+    local idle; idle=$(rss_mb "$pid")
+    hold "$port" 10000 20 request > "$work/held-$name.txt" & local holder=$!
+    sleep 15; local holding; holding=$(rss_mb "$pid")
+    wait $holder; sleep 30
+    printf '%-22s %8s %10s %10s %8s\n' "$name" "$idle" "$holding" "$(rss_mb "$pid")" "$(cat "$work/held-$name.txt")"
+    kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+}
+
+if want flood; then
+echo
+echo "Flood: 3,000 connections held 5 s against a proxy started with an open-file limit of 1,024"
+printf '%-22s %8s %8s\n' peer alive serving
+flood_test haproxy 18581 haproxy -f "$work/flood.cfg" -db
+flood_test exchangeproxy 18583 env ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/flood/appsettings.json"
+grep -ho "Connection limit reached ([0-9]*" "$work/flood-exchangeproxy.log" | head -1 | sed 's/.*(/(ExchangeProxy'"'"'s limit: /; s/$/ connections)/'
+fi
+
+if want memory; then
+echo
+echo "Memory: RSS in MB idle, while holding 10,000 idle connections, 30 s after they closed"
+printf '%-22s %8s %10s %10s %8s\n' peer idle holding after held
+idle_test haproxy 18581 haproxy -f "$work/flood.cfg" -db
+idle_test exchangeproxy 18583 env ASPNETCORE_ENVIRONMENT=Production dotnet "$work/app/ExchangeProxy.dll" --config "$work/flood/appsettings.json"
+fi
