@@ -12,7 +12,8 @@ public sealed class ForwardAttempt(HttpContext context, string service, Destinat
 {
     public static readonly HttpRequestOptionsKey<ForwardAttempt> Key = new("ExchangeProxy.ForwardAttempt");
 
-    private readonly List<DestinationState> _failed = [];
+    // Most requests never fail over: the list is made on the first failure, not for every request.
+    private List<DestinationState>? _failed;
 
     public HttpContext Context { get; } = context;
 
@@ -22,12 +23,12 @@ public sealed class ForwardAttempt(HttpContext context, string service, Destinat
 
     public ServerCounters Counters { get; private set; } = counters;
 
-    public IReadOnlyList<DestinationState> Failed => _failed;
+    public IReadOnlyList<DestinationState> Failed => (IReadOnlyList<DestinationState>?)_failed ?? [];
 
     /// <summary>The request goes to <paramref name="next"/> now; the response, the log and affinity will name it.</summary>
     public void MoveTo(DestinationState next, ServerCounters counters)
     {
-        _failed.Add(Destination);
+        (_failed ??= []).Add(Destination);
         Destination = next;
         Counters = counters;
         Context.GetReverseProxyFeature().ProxiedDestination = next;
