@@ -75,10 +75,10 @@ public sealed class HealthStates(TimeProvider time)
     }
 
     /// <summary>Live traffic could not connect to the server: out of the pool at once, for both layers, until a probe passes.</summary>
-    /// <returns>Whether the server was in until now (the caller logs it once).</returns>
-    public bool MarkPassiveDown(string pool, string server, string reason)
+    /// <returns>Whether the server was in until now (the caller logs it, with the reason, once).</returns>
+    public bool MarkPassiveDown(string pool, string server)
     {
-        if (Find(pool, server) is { } status && status.MarkPassiveDown(reason, time.GetUtcNow()))
+        if (Find(pool, server) is { } status && status.MarkPassiveDown(time.GetUtcNow()))
         {
             Changed?.Invoke(status);
             return true;

@@ -44,11 +44,11 @@ public sealed class Probes : IDisposable
         }
         catch (SocketException e)
         {
-            failure = e.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : e.SocketErrorCode.ToString();
+            failure = Describe(e);
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException socket)
         {
-            failure = socket.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : socket.SocketErrorCode.ToString();
+            failure = Describe(socket);
         }
         catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException handshake)
         {
@@ -66,6 +66,10 @@ public sealed class Probes : IDisposable
         var latency = _time.GetElapsedTime(started);
         return new ProbeResult(failure is null, failure ?? Success(check), latency, _time.GetUtcNow());
     }
+
+    /// <summary>A failed connect in a few words, as probes and live traffic's log lines say it: "refused", or the socket error.</summary>
+    public static string Describe(SocketException e) =>
+        e.SocketErrorCode == SocketError.ConnectionRefused ? "refused" : e.SocketErrorCode.ToString();
 
     private static string Success(CheckSettings check) => check.Type switch
     {

@@ -37,9 +37,6 @@ public sealed class ServerStatus(string service, string server, Uri address, Che
     /// <summary>When live traffic last failed to reach the server, while that keeps it out; null when nothing does.</summary>
     public DateTimeOffset? PassiveDownSince { get; private set; }
 
-    /// <summary>Why live traffic took the server out.</summary>
-    public string? PassiveReason { get; private set; }
-
     public bool IsPassiveDown(DateTimeOffset now) =>
         PassiveDownSince is { } since && (Check.Type != CheckType.None || now - since < Check.Interval);
 
@@ -80,13 +77,12 @@ public sealed class ServerStatus(string service, string server, Uri address, Che
     }
 
     /// <summary>Takes the server out until a probe passes; whether it was in until now.</summary>
-    internal bool MarkPassiveDown(string reason, DateTimeOffset now)
+    internal bool MarkPassiveDown(DateTimeOffset now)
     {
         lock (_lock)
         {
             var wasIn = !IsPassiveDown(now);
             PassiveDownSince = now;
-            PassiveReason = reason;
             return wasIn;
         }
     }

@@ -33,7 +33,7 @@ public sealed partial class RetryingHandler(
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && Failure(e, request) is { } failure)
             {
-                if (failure.ConnectFailed && health.MarkPassiveDown(attempt.Service, attempt.Destination.DestinationId, failure.Reason))
+                if (failure.ConnectFailed && health.MarkPassiveDown(attempt.Service, attempt.Destination.DestinationId))
                 {
                     LogMarkedDown(logger, attempt.Destination.DestinationId, attempt.Service, failure.Reason);
                 }

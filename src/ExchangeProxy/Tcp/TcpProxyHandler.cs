@@ -174,7 +174,7 @@ public sealed partial class TcpProxyHandler(
 
             Interlocked.Increment(ref statistics.For(ServerStatistics.Tcp, pool.Name, server.Name).ConnectErrors);
             // As at layer 7: out of the pool at once, until a probe passes (not for a connect the client's leaving cut short).
-            if (!cancellationToken.IsCancellationRequested && health.MarkPassiveDown(pool.Name, server.Name, failure))
+            if (!cancellationToken.IsCancellationRequested && health.MarkPassiveDown(pool.Name, server.Name))
             {
                 LogMarkedDown(logger, server.Name, pool.Name, failure);
             }
@@ -208,8 +208,7 @@ public sealed partial class TcpProxyHandler(
         catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
             socket.Dispose();
-            return (null, e is SocketException { SocketErrorCode: SocketError.ConnectionRefused } ? "refused"
-                : e is SocketException refused ? refused.SocketErrorCode.ToString() : "connect timeout");
+            return (null, e is SocketException socketError ? Probes.Describe(socketError) : "connect timeout");
         }
     }
 
