@@ -98,59 +98,69 @@ public sealed partial class ConnectionLimitTests : TwoCasServersTest
             var url = new Uri((await proxy.WaitForOutputAsync(ProxyProcess.ListeningPattern, TimeSpan.FromMinutes(2))).Groups[1].Value);
             var admin = new Uri((await proxy.WaitForOutputAsync(@"Now listening on: \\?""?(http://127\.0\.0\.1:\d+)", TimeSpan.FromSeconds(30))).Groups[1].Value);
 
-            var flood = new List<Socket>();
             try
             {
-                for (var i = 0; i < 3000; i++)
-                {
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                    flood.Add(socket);
-                    try
-                    {
-                        await socket.ConnectAsync(IPAddress.Loopback, url.Port);
-                    }
-                    catch (SocketException)
-                    {
-                        // The backlog is full while the proxy refuses: the flood goes on.
-                    }
-                }
-
-                // Derived from 1024 open files: (1024 - those open at start - 128) / 2, some 280 connections.
-                await Eventually.TrueAsync(() => proxy.Stdout.Contains("Connection limit reached (", StringComparison.Ordinal),
-                    "the limit derived from the open-file limit is reached and said");
-                using var health = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-                Assert.Equal(HttpStatusCode.OK, (await health.GetAsync(new Uri(admin, "/health/live"))).StatusCode);
-            }
-            finally
-            {
-                flood.ForEach(s => s.Dispose());
-            }
-
-            // The flood gone, the proxy serves again.
-            var hash = Certificate.Certificate.GetCertHashString();
-            using var client = new HttpClient(new SocketsHttpHandler
-            {
-                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == hash },
-            });
-            await Eventually.TrueAsync(async () =>
-            {
+                var flood = new List<Socket>();
                 try
                 {
-                    return (await client.GetAsync(new Uri(url, "/owa/"))).StatusCode == HttpStatusCode.OK;
+                    for (var i = 0; i < 3000; i++)
+                    {
+                        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                        flood.Add(socket);
+                        try
+                        {
+                            await socket.ConnectAsync(IPAddress.Loopback, url.Port);
+                        }
+                        catch (SocketException)
+                        {
+                            // The backlog is full while the proxy refuses: the flood goes on.
+                        }
+                    }
+
+                    // Derived from 1024 open files: (1024 - those open at start - 128) / 2, some 280 connections.
+                    await Eventually.TrueAsync(() => proxy.Stdout.Contains("Connection limit reached (", StringComparison.Ordinal),
+                        "the limit derived from the open-file limit is reached and said");
+                    using var health = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                    Assert.Equal(HttpStatusCode.OK, (await health.GetAsync(new Uri(admin, "/health/live"))).StatusCode);
                 }
-                catch (HttpRequestException)
+                finally
                 {
-                    return false;
+                    flood.ForEach(s => s.Dispose());
                 }
-            }, "the proxy serves after the flood");
-            Assert.False(proxy.HasExited, proxy.Stderr);
-            Assert.DoesNotMatch(OutOfMemory(), proxy.Stdout + proxy.Stderr);
+
+                // The flood gone, the proxy serves again.
+                var hash = Certificate.Certificate.GetCertHashString();
+                using var client = new HttpClient(new SocketsHttpHandler
+                {
+                    SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == hash },
+                });
+                await Eventually.TrueAsync(async () =>
+                {
+                    try
+                    {
+                        return (await client.GetAsync(new Uri(url, "/owa/"))).StatusCode == HttpStatusCode.OK;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false;
+                    }
+                }, "the proxy serves after the flood");
+                Assert.False(proxy.HasExited, proxy.Stderr);
+                Assert.DoesNotMatch(OutOfMemory(), proxy.Stdout + proxy.Stderr);
+            }
+            catch (Exception e)
+            {
+                // The child's own words say why, where the assertion alone would not.
+                throw new Xunit.Sdk.XunitException($"{e.Message}\nThe proxy wrote:\n{Tail(proxy.Stdout)}\n{Tail(proxy.Stderr)}", e);
+            }
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
     }
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
 
     [GeneratedRegex("Out of memory|TooManyOpenFiles", RegexOptions.IgnoreCase)]
     private static partial Regex OutOfMemory();
