@@ -211,8 +211,8 @@ drain_test haproxy-drain http://127.0.0.1:18481/owa/small \
     "echo 'set server http/exchange2 state drain' | socat stdio $work/haproxy.sock" \
     "echo 'set server http/exchange2 state ready' | socat stdio $work/haproxy.sock"
 drain_test exproxy-drain http://127.0.0.1:18483/owa/small \
-    "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/drain" \
-    "curl -sf -X POST http://127.0.0.1:18499/api/servers/exchange2/ready"
+    "curl -sf -H X-ExchangeProxy-Admin:1 -X POST http://127.0.0.1:18499/api/servers/exchange2/drain" \
+    "curl -sf -H X-ExchangeProxy-Admin:1 -X POST http://127.0.0.1:18499/api/servers/exchange2/ready"
 fi
 
 # Opens COUNT connections to PORT (with "request", each makes one request first: idle keep-alive connections)

@@ -31,6 +31,7 @@ public static class AdminListener
             admin => admin
                 .UseDetailedHealth()
                 .UseMiddleware<AdminAuthentication>()
+                .UseMiddleware<CrossSiteGuard>()
                 .UseMetricServer("/metrics", admin.ApplicationServices.GetRequiredService<PrometheusMetrics>().Registry)
                 .Run(AdminApi.HandleAsync));
 

@@ -95,6 +95,8 @@ public sealed class RunningProxy : IAsyncDisposable
     public HttpClient CreateAdminClient(string? apiKey = null)
     {
         var client = new HttpClient { BaseAddress = AdminAddress ?? throw new InvalidOperationException("no admin listener"), Timeout = TimeSpan.FromSeconds(30) };
+        // As the README tells scripts to: the header that no cross-site page can send.
+        client.DefaultRequestHeaders.Add(ExchangeProxy.Admin.CrossSiteGuard.HeaderName, "1");
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
