@@ -57,7 +57,7 @@ public static partial class ProxyModelLoader
         var servers = ResolveServers(options.Servers, errors);
         var services = ResolveServices(options, servers, errors);
         var trusted = NetworkList.Parse(options.TrustedProxies, $"{Section}:TrustedProxies", errors);
-        var tcp = TcpResolution.Resolve(options, servers, [.. services.Select(s => s.Name)], errors);
+        var tcp = TcpResolution.Resolve(options, servers, [.. services.Select(s => s.Name)], trusted, errors);
         AffinityResolution.CheckSharedTables(
             services.Select(s => (s.Name, $"{Section}:Services:{s.Name}", s.Affinity))
                 .Concat(tcp.Select(t => (t.Name, $"{Section}:Listeners:{t.Name}", t.Affinity))),

@@ -48,6 +48,9 @@ public sealed class TcpListenerOptions
     /// <summary>Expect a PROXY protocol header (v1 or v2) from an upstream load balancer.</summary>
     public bool? AcceptProxy { get; set; }
 
+    /// <summary>The networks of the load balancers that send PROXY headers; default: TrustedProxies. Anyone else is closed.</summary>
+    public List<string>? AcceptProxyFrom { get; set; }
+
     /// <summary>TLS server name (exact, or "*.domain") to the name of another listener whose pool takes it.</summary>
     public Dictionary<string, string>? Sni { get; set; }
 

@@ -6,7 +6,8 @@ namespace ExchangeProxy.Configuration;
 public static class TcpResolution
 {
     public static List<TcpService> Resolve(
-        ExchangeProxyOptions options, List<BackendServer> servers, IReadOnlyCollection<string> serviceNames, List<ConfigError> errors)
+        ExchangeProxyOptions options, List<BackendServer> servers, IReadOnlyCollection<string> serviceNames,
+        IReadOnlyList<IPNetwork> trustedProxies, List<ConfigError> errors)
     {
         var resolved = new List<TcpService>();
         var listening = new Dictionary<IPEndPoint, string>();
@@ -19,7 +20,7 @@ public static class TcpResolution
                 continue;
             }
 
-            if (Resolve(name, configured, key, servers, options, errors) is { } service)
+            if (Resolve(name, configured, key, servers, options, trustedProxies, errors) is { } service)
             {
                 // Port 0 asks the system for a free port each time: never a clash.
                 if (service.Listen is { Port: > 0 } endpoint && listening.TryGetValue(endpoint, out var other))
@@ -53,7 +54,8 @@ public static class TcpResolution
     }
 
     private static TcpService? Resolve(
-        string name, TcpListenerOptions configured, string key, List<BackendServer> servers, ExchangeProxyOptions options, List<ConfigError> errors)
+        string name, TcpListenerOptions configured, string key, List<BackendServer> servers, ExchangeProxyOptions options,
+        IReadOnlyList<IPNetwork> trustedProxies, List<ConfigError> errors)
     {
         var errorCount = errors.Count;
         IPEndPoint? listen = null;
@@ -107,6 +109,21 @@ public static class TcpResolution
         }
 
         var allowed = NetworkList.Parse(configured.AllowedClients ?? [], $"{key}:AllowedClients", errors);
+        IReadOnlyList<IPNetwork> proxyFrom = [];
+        if (configured.AcceptProxy == true)
+        {
+            // A PROXY header names any client its sender likes: believed only from the load balancers that send it.
+            proxyFrom = configured.AcceptProxyFrom is { } from ? NetworkList.Parse(from, $"{key}:AcceptProxyFrom", errors) : trustedProxies;
+            if (proxyFrom.Count == 0 && configured.AcceptProxyFrom is not { Count: > 0 })
+            {
+                errors.Add(new ConfigError($"{key}:AcceptProxy",
+                    "a PROXY header is believed only from the load balancers that send it: list their networks in AcceptProxyFrom or TrustedProxies"));
+            }
+        }
+        else if (configured.AcceptProxyFrom is { Count: > 0 })
+        {
+            errors.Add(new ConfigError($"{key}:AcceptProxyFrom", "is read only with \"AcceptProxy\": true"));
+        }
 
         if (errors.Count > errorCount)
         {
@@ -115,7 +132,7 @@ public static class TcpResolution
 
         return new TcpService(name, listen, port, members, configured.Balance ?? BalanceMode.RoundRobin, affinity, check,
             connect, client, server, maxConnections, retries, configured.Redispatch ?? true, configured.DontLogNull ?? true,
-            configured.SendProxy ?? ProxyProtocolVersion.None, configured.AcceptProxy ?? false, sni,
+            configured.SendProxy ?? ProxyProtocolVersion.None, proxyFrom, sni,
             configured.AcceptAnyServerCertificate ?? options.AcceptAnyServerCertificate, allowed, configured.Relay ?? false);
     }
 

@@ -21,7 +21,7 @@ public sealed record TcpService(
     bool Redispatch,
     bool DontLogNull,
     ProxyProtocolVersion SendProxy,
-    bool AcceptProxy,
+    IReadOnlyList<IPNetwork> AcceptProxyFrom,
     IReadOnlyDictionary<string, string> Sni,
     bool AcceptAnyServerCertificate,
     IReadOnlyList<IPNetwork> AllowedClients,
@@ -30,6 +30,16 @@ public sealed record TcpService(
     public int? ServerPort => Port;
 
     public bool IsHttp => false;
+
+    /// <summary>Whether connections start with a PROXY header (from <see cref="AcceptProxyFrom"/> only).</summary>
+    public bool AcceptProxy => AcceptProxyFrom.Count > 0;
+
+    /// <summary>Whether <paramref name="peer"/> is one of the load balancers whose PROXY header is believed.</summary>
+    public bool TrustsProxy(IPAddress peer)
+    {
+        var address = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
+        return AcceptProxyFrom.Any(n => n.Contains(address));
+    }
 
     /// <summary>Whether <paramref name="client"/> may connect: listed, or nobody is listed on a listener that does not relay.</summary>
     public bool Allows(IPAddress client)

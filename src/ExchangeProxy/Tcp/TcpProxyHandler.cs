@@ -80,6 +80,12 @@ public sealed partial class TcpProxyHandler(
         {
             if (service.AcceptProxy)
             {
+                if (!service.TrustsProxy(client.Address))
+                {
+                    Refuse(service, client, TcpTermination.ProxyNotTrusted, "a PROXY header is believed only from AcceptProxyFrom (or TrustedProxies)");
+                    return;
+                }
+
                 client = await ProxyProtocol.ReadAsync(input, setup.Token) ?? client;
             }
 

@@ -13,6 +13,7 @@ public enum TcpTermination
     ServerError,
     Refused,
     ProxyHeaderInvalid,
+    ProxyNotTrusted,
     NotAllowed,
     Shutdown,
 }

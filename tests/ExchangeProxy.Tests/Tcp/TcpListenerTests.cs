@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using ExchangeProxy.Hosting;
 using ExchangeProxy.Statistics;
 using ExchangeProxy.Tests.Infrastructure;
 
@@ -368,6 +369,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
                 ["Servers"] = new JsonArray("backend2"),
                 ["SendProxy"] = "V2",
                 ["AcceptProxy"] = true,
+                ["AcceptProxyFrom"] = new JsonArray("127.0.0.1/32"),
             });
         await using var proxy = await RunningProxy.StartAsync(config);
 
@@ -391,6 +393,47 @@ public sealed class TcpListenerTests : IAsyncLifetime
         }
 
         Assert.Contains(proxy.Logs.Entries, e => e.Message.Contains("ProxyHeaderInvalid", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_proxy_header_is_believed_only_from_the_load_balancers_listed_and_a_listener_that_accepts_one_must_list_them()
+    {
+        await using var backend = new FakeTcpServer("backend", FakeTcpMode.Echo, Second, FakeTcpServer.FreePortOn(Second), proxyHeader: true);
+        var relay = new JsonObject
+        {
+            ["Listen"] = "127.0.0.1:0",
+            ["Port"] = backend.EndPoint.Port,
+            ["Servers"] = new JsonArray("backend2"),
+            ["SendProxy"] = "V1",
+            ["AcceptProxy"] = true,
+        };
+        var unlisted = Config(new JsonObject { ["Port"] = backend.EndPoint.Port, ["Servers"] = new JsonArray("backend2") }).Listener("relay", relay.DeepClone().AsObject());
+        var refused = await Assert.ThrowsAsync<ConfigurationRejectedException>(() => RunningProxy.StartAsync(unlisted));
+        Assert.Contains("AcceptProxy", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("TrustedProxies", refused.Message, StringComparison.Ordinal);
+
+        var config = Config(new JsonObject { ["Port"] = backend.EndPoint.Port, ["Servers"] = new JsonArray("backend2") }).Listener("relay", relay);
+        config.Section["TrustedProxies"] = new JsonArray("127.0.0.9");
+        await using var proxy = await RunningProxy.StartAsync(config);
+
+        // Anyone else claiming a client address is closed on, and the server sees nothing.
+        await using (var spoofer = await TcpTestClient.ConnectAsync(proxy.TcpListener("relay"), from: IPAddress.Parse("127.0.0.3")))
+        {
+            await spoofer.WriteAsync("PROXY TCP4 10.1.2.3 192.0.2.1 40000 25\r\n");
+            Assert.Null(await spoofer.ReadLineAsync());
+        }
+
+        Assert.Empty(backend.ProxyHeaders);
+        Assert.Contains(proxy.Logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("ProxyNotTrusted", StringComparison.Ordinal)
+            && e.Message.Contains("127.0.0.3", StringComparison.Ordinal));
+
+        await using (var balancer = await TcpTestClient.ConnectAsync(proxy.TcpListener("relay"), from: IPAddress.Parse("127.0.0.9")))
+        {
+            await balancer.WriteAsync("PROXY TCP4 10.1.2.3 192.0.2.1 40000 25\r\n");
+            Assert.Equal("backend", await balancer.ReadLineAsync());
+        }
+
+        Assert.Matches(@"^PROXY TCP4 10\.1\.2\.3 ", Assert.Single(backend.ProxyHeaders));
     }
 
     [Fact]
