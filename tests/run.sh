@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs the Debian tools the tests drive (curl, openssl and swaks as real clients;
-# redis-server, the shared stick table store; chromium, for the stats page), then runs every test. A missing tool fails here, loudly,
+# redis-server, the shared stick table store; chromium, for the stats page; haproxy, the reference the HTTP
+# parser is compared with), then runs every test. A missing tool fails here, loudly,
 # rather than skipping a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ command -v redis-server >/dev/null || need+=(redis-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v swaks >/dev/null || need+=(swaks)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -22,31 +22,15 @@ public sealed record ProtectionSettings(
             configured.Rules.TryGetValue(name, out var options);
             if (options?.Enabled != false)
             {
-                rules.Add(new EdgeRule(name, options?.Target ?? target, EdgeRule.Compile(options?.Pattern ?? pattern), options?.Action ?? defaultAction));
+                AddRule(rules, $"{Key}:Rules:{name}", name, options?.Target ?? target, options?.Pattern ?? pattern, options?.Action ?? defaultAction, errors);
             }
         }
 
         foreach (var (name, options) in configured.Rules.Where(r => !EdgeRule.BuiltIn.Any(b => string.Equals(b.Name, r.Key, StringComparison.OrdinalIgnoreCase))))
         {
-            var key = $"{Key}:Rules:{name}";
-            if (options.Enabled == false)
+            if (options.Enabled != false)
             {
-                continue;
-            }
-
-            if (options.Target is not { } target || !EdgeRule.IsTarget(target))
-            {
-                errors.Add(new ConfigError($"{key}:Target", $"'{options.Target}' is not Uri, Path, Query, Cookie or Header:Name"));
-                continue;
-            }
-
-            try
-            {
-                rules.Add(new EdgeRule(name, target, EdgeRule.Compile(options.Pattern ?? throw new ArgumentException("no pattern")), options.Action ?? defaultAction));
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add(new ConfigError($"{key}:Pattern", $"'{options.Pattern}' is not a regular expression: {e.Message}"));
+                AddRule(rules, $"{Key}:Rules:{name}", name, options.Target, options.Pattern, options.Action ?? defaultAction, errors);
             }
         }
 
@@ -66,5 +50,28 @@ public sealed record ProtectionSettings(
         return new ProtectionSettings(rules, internalOnly,
             RateLimit.Resolve(configured.FormLogins, $"{Key}:FormLogins", errors),
             RateLimit.Resolve(configured.Unauthorized, $"{Key}:Unauthorized", errors));
+    }
+
+    private static void AddRule(List<EdgeRule> rules, string key, string name, string? target, string? pattern, RuleAction action, List<ConfigError> errors)
+    {
+        if (target is null || !EdgeRule.IsTarget(target))
+        {
+            errors.Add(new ConfigError($"{key}:Target", $"'{target}' is not Uri, Path, Query, Cookie or Header:Name"));
+        }
+        else if (string.IsNullOrEmpty(pattern))
+        {
+            errors.Add(new ConfigError($"{key}:Pattern", "a rule needs a Pattern (a regular expression)"));
+        }
+        else
+        {
+            try
+            {
+                rules.Add(new EdgeRule(name, target, EdgeRule.Compile(pattern), action));
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add(new ConfigError($"{key}:Pattern", $"'{pattern}' is not a regular expression: {e.Message}"));
+            }
+        }
     }
 }

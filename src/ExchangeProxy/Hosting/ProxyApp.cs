@@ -37,6 +37,7 @@ public static partial class ProxyApp
         {
             kestrel.ApplicationServices.GetRequiredService<ConnectionLimit>().Apply(listen);
             ClientConnections.Track(listen);
+            InspectedConnection.Install(listen);
         }));
         configure?.Invoke(builder);
 
@@ -150,6 +151,8 @@ public static partial class ProxyApp
             kestrel.AddServerHeader = false;
             // Kerberos tokens of users in many groups: 64 KB of headers by default (Kestrel: 32 KB); Kestrel:Limits overrides.
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            // OWA's long URLs (attachment and item ids in the query) up to 16 KB and then some (Kestrel: 8 KB).
+            kestrel.Limits.MaxRequestLineSize = 32 * 1024;
             // Every endpoint, the operator's and the proxy's own, from the accepted configuration: a refused edit moves none.
             kestrel.Configure(accepted.Root.GetSection("Kestrel"), reloadOnChange: true);
             var services = kestrel.ApplicationServices;

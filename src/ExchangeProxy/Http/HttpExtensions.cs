@@ -21,7 +21,8 @@ public static class HttpExtensions
         var proxy = services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddExchangePolicies()
-            .AddTransforms<ForwardAttemptTransform>();
+            .AddTransforms<ForwardAttemptTransform>()
+            .AddTransforms<ForwardedTargetTransform>();
         services.AddSingleton<BackendHttpClientFactory>();
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory>(sp => sp.GetRequiredService<BackendHttpClientFactory>()));
         // YARP asks for data protection (cookie affinity, which the proxy does not use): keep its keys in

@@ -1,19 +1,18 @@
 using System.Text.RegularExpressions;
 using ExchangeProxy.Configuration;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace ExchangeProxy.Protection;
 
 /// <summary>
-/// Before anything is forwarded: the exploit rules look at the request as the backend would understand it (the raw target
-/// percent-decoded until it stops changing, backslashes as slashes, so double encoding does not slip past);
-/// internal-only paths answer only the configured networks. Each refusal is logged with the rule and the
+/// Before routing and before anything is forwarded: the request target is read once as the server would read it
+/// (<see cref="NormalizedTarget"/>), and routing, the exploit rules and the internal-only paths all decide on that
+/// one reading, so no encoding or dot segment walks around them. Each refusal is logged with the rule and the
 /// client, and counted per rule.
 /// </summary>
 public sealed partial class EdgeProtection
 {
-    private const int MaxDecodingPasses = 4;
-
     private readonly RequestDelegate _next;
     private readonly ProxyModelStore _models;
     private readonly ILogger<EdgeProtection> _logger;
@@ -31,29 +30,41 @@ public sealed partial class EdgeProtection
     {
         var request = context.Request;
         var settings = _models.Current.Protection;
-        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
-        var decoded = Decode(target);
-        var query = decoded.IndexOf('?', StringComparison.Ordinal);
-        var path = query < 0 ? decoded : decoded[..query];
-        foreach (var rule in settings.Rules)
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
+        if (rawTarget == "*")
         {
-            var value = rule.Target switch
+            return _next(context);
+        }
+
+        if (NormalizedTarget.Parse(rawTarget, out var refusal) is not { } target)
+        {
+            return RefuseAsync(context, "MalformedTarget", RuleAction.Forbid, StatusCodes.Status400BadRequest, $"400 Refused: {refusal}.\n");
+        }
+
+        // Routing, the rules, InternalOnly and what follows read the path as the server will; the server gets it as the client encoded it.
+        context.Features.Set(target);
+        request.Path = target.Path;
+        if (!request.Host.HasValue)
+        {
+            // HTTP/1.0 without Host (old monitors): the namespace the client reached, never the server's own address.
+            var name = _models.Current.Namespace ?? context.Features.Get<ISslStreamFeature>()?.SslStream.TargetHostName;
+            if (string.IsNullOrEmpty(name))
             {
-                "Uri" => decoded,
-                "Path" => path,
-                "Query" => query < 0 ? "" : decoded[(query + 1)..],
-                "Cookie" => Decode(request.Headers.Cookie.ToString()),
-                _ => Decode(request.Headers[rule.Target[7..]].ToString()),
-            };
-            if (value.Length > 0 && Matches(rule, value))
-            {
-                return RefuseAsync(context, rule.Name, rule.Action, StatusCodes.Status403Forbidden, "403 Request refused.\n");
+                return RefuseAsync(context, "MissingHost", RuleAction.Forbid, StatusCodes.Status400BadRequest,
+                    "400 Refused: a request without Host, on a connection without a TLS server name (ExchangeProxy:Namespace names the host to send).\n");
             }
+
+            request.Host = new HostString(name);
+        }
+
+        if (FirstMatch(settings.Rules, target, request.Headers) is { } rule)
+        {
+            return RefuseAsync(context, rule.Name, rule.Action, StatusCodes.Status403Forbidden, "403 Request refused.\n");
         }
 
         foreach (var (prefix, networks) in settings.InternalOnly)
         {
-            if (Under(path, prefix) && (context.Connection.RemoteIpAddress is not { } client || !networks.Any(n => n.Contains(Unmapped(client)))))
+            if (Under(target.Path, prefix) && (context.Connection.RemoteIpAddress is not { } client || !networks.Any(n => n.Contains(Unmapped(client)))))
             {
                 return RefuseAsync(context, "InternalOnly", RuleAction.Forbid, StatusCodes.Status403Forbidden,
                     "403 This path is available on the internal network only.\n");
@@ -63,9 +74,40 @@ public sealed partial class EdgeProtection
         return _next(context);
     }
 
-    /// <summary>Warns at start about what the default leaves open: ECP and PowerShell from any address.</summary>
-    public static void WarnIfOpen(ProxyModel model, ILogger logger)
+    /// <summary>The first rule that matches the request, or null.</summary>
+    internal EdgeRule? FirstMatch(IReadOnlyList<EdgeRule> rules, NormalizedTarget target, IHeaderDictionary headers)
     {
+        string? query = null;
+        foreach (var rule in rules)
+        {
+            var value = rule.Target switch
+            {
+                "Uri" => (query ??= target.DecodedQuery).Length == 0 ? target.Path : target.Path + "?" + query,
+                "Path" => target.Path,
+                "Query" => query ??= target.DecodedQuery,
+                "Cookie" => NormalizedTarget.Decode(headers.Cookie.ToString()),
+                _ => NormalizedTarget.Decode(headers[rule.Target[7..]].ToString()),
+            };
+            if (value.Length > 0 && Matches(rule, value))
+            {
+                return rule;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Warns at start about what the configuration leaves open (ECP and PowerShell from any address) and about rules
+    /// that cannot run in linear time.
+    /// </summary>
+    public static void WarnAtStart(ProxyModel model, ILogger logger)
+    {
+        foreach (var rule in model.Protection.Rules.Where(r => !r.IsLinear))
+        {
+            LogBacktracking(logger, rule.Name, EdgeRule.MatchTimeout.TotalMilliseconds);
+        }
+
         foreach (var path in new[] { "/ecp", "/PowerShell" })
         {
             if (!model.Protection.InternalOnly.Keys.Any(p => Under(path, p)))
@@ -73,23 +115,6 @@ public sealed partial class EdgeProtection
                 LogOpen(logger, path);
             }
         }
-    }
-
-    /// <summary>Percent-decodes until nothing changes (attackers double-encode), and reads backslashes as IIS does.</summary>
-    internal static string Decode(string value)
-    {
-        for (var pass = 0; pass < MaxDecodingPasses && value.Contains('%', StringComparison.Ordinal); pass++)
-        {
-            var next = Uri.UnescapeDataString(value);
-            if (next == value)
-            {
-                break;
-            }
-
-            value = next;
-        }
-
-        return value.Contains('\\', StringComparison.Ordinal) ? value.Replace('\\', '/') : value;
     }
 
     private static bool Under(string path, string prefix) =>
@@ -105,7 +130,8 @@ public sealed partial class EdgeProtection
         }
         catch (RegexMatchTimeoutException)
         {
-            // A request built to make a rule backtrack forever is refused, not waved through.
+            // Only an operator's rule that needs backtracking can time out: a request built to make it backtrack
+            // forever is refused, not waved through. The built-in rules run in linear time.
             LogTimeout(_logger, rule.Name);
             return true;
         }
@@ -132,6 +158,9 @@ public sealed partial class EdgeProtection
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} took too long to match; the request was refused")]
     private static partial void LogTimeout(ILogger logger, string rule);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} needs backtracking (lookarounds or backreferences): each match may take up to {TimeoutMs} ms, and a request that takes longer is refused")]
+    private static partial void LogBacktracking(ILogger logger, string rule, double timeoutMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is reachable from any address; ExchangeProxy:Protection:InternalOnly can keep it to your internal networks (/ecp also serves OWA users' options pages)")]
     private static partial void LogOpen(ILogger logger, string path);

@@ -12,12 +12,17 @@ public static class ProtectionExtensions
         return services;
     }
 
-    /// <summary>Warns at start about what the configuration leaves open.</summary>
+    /// <summary>
+    /// The edge, then routing: routes are matched on the path the edge read, never on the raw one. Warns at start
+    /// about what the configuration leaves open.
+    /// </summary>
     public static WebApplication UseProtection(this WebApplication app, ProxyModel model)
     {
+        app.UseMiddleware<StrictRequests>();
         app.UseMiddleware<EdgeProtection>();
+        app.UseRouting();
         app.UseMiddleware<SignInRateLimits>();
-        EdgeProtection.WarnIfOpen(model, app.Logger);
+        EdgeProtection.WarnAtStart(model, app.Logger);
         return app;
     }
 }

@@ -21,6 +21,7 @@ public sealed class FakeCasServer : IAsyncDisposable
     private int _disposed;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _healthStatus = new(StringComparer.OrdinalIgnoreCase);
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _healthCheckHosts = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<EchoResponse> _echoed = new();
     private long _streamedBytes;
     private int _inFlight;
     private int _requests;
@@ -54,6 +55,9 @@ public sealed class FakeCasServer : IAsyncDisposable
     /// <summary>Requests answered, other than healthcheck.htm.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>What the first thousand requests looked like on arrival, as each was answered.</summary>
+    public IReadOnlyCollection<EchoResponse> Echoed => _echoed;
+
     /// <summary>Requests read and then dropped without an answer (<c>?abort=1</c>), by method.</summary>
     public int Aborted => Volatile.Read(ref _aborted);
 
@@ -78,6 +82,8 @@ public sealed class FakeCasServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = null;
             // IIS takes Kerberos tokens of users in many groups (MaxFieldLength / MaxRequestBytes raised).
             k.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
+            // Exchange raises IIS's URL limits for OWA's long attachment and item URLs.
+            k.Limits.MaxRequestLineSize = 64 * 1024;
             k.Listen(address ?? IPAddress.Loopback, port, listen =>
             {
                 auth?.Track(listen);
@@ -167,9 +173,15 @@ public sealed class FakeCasServer : IAsyncDisposable
             Name,
             request.Method,
             request.Path + request.QueryString,
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget,
             request.Host.Value ?? "",
             request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             bodyBytes);
+        if (_echoed.Count < 1000)
+        {
+            _echoed.Enqueue(echo);
+        }
+
         context.Response.Headers["Server"] = "Microsoft-IIS/10.0";
         await context.Response.WriteAsJsonAsync(echo);
     }
@@ -184,7 +196,8 @@ public sealed class FakeCasServer : IAsyncDisposable
     }
 }
 
-public sealed record EchoResponse(string Server, string Method, string Path, string Host, Dictionary<string, string> Headers, long BodyBytes)
+/// <param name="RawTarget">The request target exactly as the server received it.</param>
+public sealed record EchoResponse(string Server, string Method, string Path, string RawTarget, string Host, Dictionary<string, string> Headers, long BodyBytes)
 {
     public string? Header(string name) =>
         Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

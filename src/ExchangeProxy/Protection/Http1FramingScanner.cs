@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.Text;
+
+namespace ExchangeProxy.Protection;
+
+/// <summary>
+/// Follows the HTTP/1.1 requests of one client connection byte by byte, as Kestrel reads them, to judge each request
+/// head on the bytes the client sent: Kestrel reads <c>Content-Length: +5</c> as 5 and a request with both lengths
+/// by its chunked encoding, and keeps no trace of the raw form. Bodies are skipped by their framing (a 2 GB
+/// RPC_IN_DATA body costs a subtraction per read); only heads and chunk-size lines are looked at. One
+/// <see cref="HeadVerdict"/> per head, in order, for <see cref="StrictRequests"/>.
+/// </summary>
+public sealed class Http1FramingScanner
+{
+    // Far above Kestrel's own limits (request line and headers), which refuse such a head before we need to.
+    private const int MaxHeadBytes = 1024 * 1024;
+    private const int MaxChunkLine = 4096;
+
+    private readonly HeadVerdicts _verdicts;
+    private readonly ArrayBufferWriter<byte> _head = new(1024);
+    private State _state = State.Head;
+    private long _remaining;
+
+    public Http1FramingScanner(HeadVerdicts verdicts) => _verdicts = verdicts;
+
+    private enum State
+    {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        Trailers,
+        // A tunnel (CONNECT, Upgrade) or framing Kestrel refuses itself: no more requests to follow.
+        Done,
+    }
+
+    public void Scan(ReadOnlySequence<byte> bytes)
+    {
+        foreach (var segment in bytes)
+        {
+            var span = segment.Span;
+            while (span.Length > 0 && _state != State.Done)
+            {
+                span = span[Step(span)..];
+            }
+        }
+    }
+
+    /// <summary>Consumes the start of <paramref name="span"/>; returns how much.</summary>
+    private int Step(ReadOnlySpan<byte> span)
+    {
+        switch (_state)
+        {
+            case State.Body:
+            case State.ChunkData:
+                var skipped = (int)Math.Min(_remaining, span.Length);
+                _remaining -= skipped;
+                if (_remaining == 0)
+                {
+                    _state = _state == State.Body ? State.Head : State.ChunkDataEnd;
+                }
+
+                return skipped;
+            default:
+                var newline = span.IndexOf((byte)'\n');
+                var taken = newline < 0 ? span.Length : newline + 1;
+                var limit = _state == State.Head ? MaxHeadBytes : MaxChunkLine;
+                if (_head.WrittenCount + taken > limit)
+                {
+                    Stop();
+                    return span.Length;
+                }
+
+                _head.Write(span[..taken]);
+                if (newline >= 0)
+                {
+                    LineEnded();
+                }
+
+                return taken;
+        }
+    }
+
+    private void LineEnded()
+    {
+        var written = _head.WrittenSpan;
+        switch (_state)
+        {
+            case State.Head:
+                var lastLine = LastLine(written);
+                if (lastLine.Length == 0)
+                {
+                    if (written.Length == lastLine.Length + LineEndLength(written))
+                    {
+                        // An empty line before the request line (RFC 9112 2.2: ignored).
+                        _head.Clear();
+                        return;
+                    }
+
+                    HeadEnded(written);
+                    _head.Clear();
+                }
+
+                return;
+            case State.ChunkSize:
+                var line = Trim(written);
+                var extension = line.IndexOf((byte)';');
+                var size = extension < 0 ? line : line[..extension];
+                _head.Clear();
+                if (!TryParseHex(Trim(size), out var length))
+                {
+                    Stop();
+                    return;
+                }
+
+                (_state, _remaining) = length == 0 ? (State.Trailers, 0L) : (State.ChunkData, length);
+                return;
+            case State.ChunkDataEnd:
+                var ended = Trim(written).Length == 0;
+                _head.Clear();
+                if (!ended)
+                {
+                    Stop();
+                    return;
+                }
+
+                _state = State.ChunkSize;
+                return;
+            case State.Trailers:
+                var trailer = Trim(written).Length == 0;
+                _head.Clear();
+                if (trailer)
+                {
+                    _state = State.Head;
+                }
+
+                return;
+        }
+    }
+
+    private void HeadEnded(ReadOnlySpan<byte> head)
+    {
+        var text = Encoding.Latin1.GetString(head);
+        var lines = text.Split('\n');
+        var requestLine = lines[0].TrimEnd('\r').Split(' ');
+        var method = requestLine.Length > 0 ? requestLine[0] : "";
+        var target = requestLine.Length > 1 ? requestLine[1] : "";
+        var version = requestLine.Length > 2 ? requestLine[2] : "";
+        var lengths = new List<string>();
+        var encodings = new List<string>();
+        var upgrade = false;
+        var connectionUpgrade = false;
+        foreach (var raw in lines.Skip(1))
+        {
+            var line = raw.TrimEnd('\r');
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0)
+            {
+                continue;
+            }
+
+            var name = line[..colon];
+            var value = line[(colon + 1)..].Trim(' ', '\t');
+            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                lengths.Add(value);
+            }
+            else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                encodings.Add(value);
+            }
+            else if (name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))
+            {
+                upgrade = true;
+            }
+            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            {
+                connectionUpgrade |= value.Split(',').Any(t => t.Trim().Equals("upgrade", StringComparison.OrdinalIgnoreCase));
+            }
+        }
+
+        var refusal = Judge(version, lengths, encodings);
+        _verdicts.Add(new HeadVerdict(method, target, refusal));
+        long length = 0;
+        if (refusal is not null || method == "CONNECT" || (upgrade && connectionUpgrade)
+            || (encodings.Count == 0 && lengths.Count > 0 && !long.TryParse(lengths[0], System.Globalization.NumberStyles.None, null, out length)))
+        {
+            // Refused (the connection closes after the answer), a tunnel, or a length Kestrel refuses itself.
+            Stop();
+            return;
+        }
+
+        (_state, _remaining) = encodings.Count > 0 ? (State.ChunkSize, 0L) : length > 0 ? (State.Body, length) : (State.Head, 0L);
+    }
+
+    /// <summary>Why this head must be refused although Kestrel would serve it, or null.</summary>
+    internal static string? Judge(string version, IReadOnlyList<string> lengths, IReadOnlyList<string> encodings)
+    {
+        foreach (var length in lengths)
+        {
+            if (length.Length == 0 || !length.All(char.IsAsciiDigit))
+            {
+                return $"Content-Length '{length}' is not a plain decimal number";
+            }
+        }
+
+        if (encodings.Count == 0)
+        {
+            return null;
+        }
+
+        if (lengths.Count > 0)
+        {
+            return "both Content-Length and Transfer-Encoding (the shape of request smuggling)";
+        }
+
+        if (version == "HTTP/1.0")
+        {
+            return "Transfer-Encoding in an HTTP/1.0 request";
+        }
+
+        return encodings.Count == 1 && encodings[0].Equals("chunked", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"Transfer-Encoding '{string.Join(", ", encodings)}' (only a single 'chunked' is accepted)";
+    }
+
+    private void Stop()
+    {
+        _state = State.Done;
+        _head.Clear();
+        _verdicts.Blind();
+    }
+
+    private static ReadOnlySpan<byte> LastLine(ReadOnlySpan<byte> written)
+    {
+        var content = written[..^LineEndLength(written)];
+        var start = content.LastIndexOf((byte)'\n') + 1;
+        return content[start..];
+    }
+
+    private static int LineEndLength(ReadOnlySpan<byte> written) =>
+        written.Length >= 2 && written[^2] == '\r' ? 2 : 1;
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> line) => line.Trim(" \t\r\n"u8);
+
+    private static bool TryParseHex(ReadOnlySpan<byte> digits, out long value)
+    {
+        value = 0;
+        if (digits.Length is 0 or > 15)
+        {
+            return false;
+        }
+
+        foreach (var digit in digits)
+        {
+            var nibble = digit switch
+            {
+                >= (byte)'0' and <= (byte)'9' => digit - '0',
+                >= (byte)'a' and <= (byte)'f' => digit - 'a' + 10,
+                >= (byte)'A' and <= (byte)'F' => digit - 'A' + 10,
+                _ => -1,
+            };
+            if (nibble < 0)
+            {
+                return false;
+            }
+
+            value = (value << 4) | (long)nibble;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ExchangeProxy.Protection;
+
+/// <summary>
+/// HTTP/1.1 as strict as HAProxy's parser, before anything is forwarded: a request whose head the
+/// <see cref="Http1FramingScanner"/> judged (both lengths, a signed length, a Transfer-Encoding other than one
+/// chunked) gets 400 and the connection closes, so nothing behind it on the connection is read as a request. A
+/// chunked body's first chunk is read before forwarding, so a malformed one is refused before the server sees
+/// the headers (after 100-continue the client sends nothing until the server has answered, so not then).
+/// </summary>
+public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictRequests> logger, EdgeRefusals refusals)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (context.Features.Get<HeadVerdicts>() is { } verdicts)
+        {
+            var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
+            string? refusal = null;
+            if (verdicts.TryTake(out var verdict))
+            {
+                refusal = verdict!.Method != request.Method || verdict.Target != target
+                    ? $"the proxy lost the framing of this connection (it read '{verdict.Method} {verdict.Target}' where the server reads '{request.Method} {target}')"
+                    : verdict.Refusal;
+            }
+            else if (!verdicts.IsBlind)
+            {
+                refusal = $"the proxy lost the framing of this connection (no request head where the server reads '{request.Method} {target}')";
+            }
+
+            if (refusal is not null)
+            {
+                await RefuseAsync(context, refusal);
+                return;
+            }
+        }
+
+        if (request.Headers.TransferEncoding.Count > 0 && request.Headers.Expect.Count == 0)
+        {
+            try
+            {
+                var first = await request.BodyReader.ReadAsync(context.RequestAborted);
+                // Nothing consumed: the forwarder reads the same bytes again.
+                request.BodyReader.AdvanceTo(first.Buffer.Start);
+            }
+            catch (Exception e) when (e is BadHttpRequestException || (e is IOException && !context.RequestAborted.IsCancellationRequested))
+            {
+                // Kestrel's chunk parser: BadHttpRequestException, or IOException for a size that overflows.
+                await RefuseAsync(context, $"a malformed chunked body ({e.Message})");
+                return;
+            }
+        }
+
+        await next(context);
+    }
+
+    private Task RefuseAsync(HttpContext context, string reason)
+    {
+        refusals.Count("StrictHttp");
+        LogRefused(logger, context.Connection.RemoteIpAddress, context.Request.Method, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "", reason);
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        context.Response.Headers.Connection = "close";
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync($"400 Refused: {reason}.\n");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused StrictHttp from {ClientIp}: {Method} {Target}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, System.Net.IPAddress? clientIp, string method, string target, string reason);
+}
