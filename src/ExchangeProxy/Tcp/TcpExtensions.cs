@@ -1,5 +1,6 @@
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Hosting;
+using ExchangeProxy.Protection;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +31,7 @@ public static class TcpExtensions
             {
                 services.GetRequiredService<ListenerEndpoints>().Add(name, endpoint.ListenOptions);
                 var handler = ActivatorUtilities.CreateInstance<TcpProxyHandler>(services, name);
+                InspectedConnection.Exempt(endpoint.ListenOptions);
                 endpoint.ListenOptions.Run(handler.OnConnectedAsync);
             });
         }

@@ -20,10 +20,14 @@ public sealed class RunningProxy : IAsyncDisposable
         ConfigPath = configPath;
         Logs = logs;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        Addresses = addresses;
         Address = addresses.First(a => a.Scheme == Uri.UriSchemeHttps);
         var endpoints = app.Services.GetRequiredService<ExchangeProxy.Hosting.ListenerEndpoints>();
         AdminAddress = endpoints.Of(ExchangeProxy.Hosting.ListenerEndpoints.Admin) is { } admin ? new Uri($"http://{admin}/") : null;
     }
+
+    /// <summary>Every bound listener address (the admin listener's too).</summary>
+    public IReadOnlyList<Uri> Addresses { get; }
 
     /// <summary>The public HTTPS listener.</summary>
     public Uri Address { get; }

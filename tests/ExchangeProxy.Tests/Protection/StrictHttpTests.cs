@@ -101,6 +101,28 @@ public sealed class StrictHttpTests(ITestOutputHelper output)
         Assert.True(differences.Count == 0, string.Join("\n", differences) + "\n" + table);
     }
 
+    [Fact]
+    public async Task A_plain_http_listener_behind_an_offloading_balancer_is_as_strict_and_a_layer_4_listener_is_not_read_as_http()
+    {
+        await using var server = new RawHttpRecorder();
+        using var certificate = new TestCertificate();
+        var config = new ProxyConfig(certificate);
+        config.Server("exchange1", $"http://127.0.0.1:{server.Port}");
+        config.Root["Kestrel"]!["Endpoints"]!["Plain"] = new System.Text.Json.Nodes.JsonObject { ["Url"] = "http://127.0.0.1:0" };
+        config.Listener("smtp", new System.Text.Json.Nodes.JsonObject { ["Listen"] = "127.0.0.1:0", ["Port"] = server.Port, ["Servers"] = new System.Text.Json.Nodes.JsonArray("exchange1") });
+        await using var proxy = await RunningProxy.StartAsync(config);
+        var plain = proxy.Addresses.Single(a => a.Scheme == Uri.UriSchemeHttp && a != proxy.AdminAddress && a.Port != proxy.TcpListener("smtp").Port);
+
+        var (status, forwarded) = await SendAsync(server, () => Task.FromResult<Stream>(Connect(plain.Port)), Encoding.ASCII.GetBytes(Post + "Content-Length: +5\r\n\r\nhello"));
+        Assert.Equal(("400", false), (status, forwarded));
+        (status, forwarded) = await SendAsync(server, () => Task.FromResult<Stream>(Connect(plain.Port)), Encoding.ASCII.GetBytes(Get + "\r\n"));
+        Assert.Equal(("200", true), (status, forwarded));
+
+        // Through the layer-4 listener the same bytes are only bytes: they reach the server as sent.
+        (status, forwarded) = await SendAsync(server, () => Task.FromResult<Stream>(Connect(proxy.TcpListener("smtp").Port)), Encoding.ASCII.GetBytes(Post + "Content-Length: +5\r\n\r\nhello"));
+        Assert.Equal(("200", true), (status, forwarded));
+    }
+
     private static string Describe(string status, bool forwarded) => forwarded ? $"{status}, forwarded" : $"{status}, nothing forwarded";
 
     /// <summary>Writes the bytes on a new connection; returns the first status code (or "closed") and whether the server saw a request.</summary>
