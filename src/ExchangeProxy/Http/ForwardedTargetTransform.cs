@@ -25,9 +25,10 @@ public sealed class ForwardedTargetTransform : ITransformProvider
             var http = transform.HttpContext;
             if (http.Features.Get<NormalizedTarget>() is { } target && transform.Path == http.Request.Path)
             {
+                // Byte for byte: System.Uri would otherwise decode %41 and the like.
                 transform.ProxyRequest.RequestUri = new Uri(
                     string.Concat(transform.DestinationPrefix.AsSpan().TrimEnd('/'), target.ForwardPath, transform.Query.QueryString.Value),
-                    UriKind.Absolute);
+                    new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
             }
 
             return ValueTask.CompletedTask;

@@ -141,61 +141,81 @@ public sealed class Http1FramingScanner
 
     private void HeadEnded(ReadOnlySpan<byte> head)
     {
-        var text = Encoding.Latin1.GetString(head);
-        var lines = text.Split('\n');
-        var requestLine = lines[0].TrimEnd('\r').Split(' ');
-        var method = requestLine.Length > 0 ? requestLine[0] : "";
-        var target = requestLine.Length > 1 ? requestLine[1] : "";
-        var version = requestLine.Length > 2 ? requestLine[2] : "";
-        var lengths = new List<string>();
-        var encodings = new List<string>();
+        // Spans, not strings: this runs for every request, and only the request line and the framing headers matter.
+        var newline = head.IndexOf((byte)'\n');
+        var requestLine = TrimEnd(head[..newline]);
+        var firstSpace = requestLine.IndexOf((byte)' ');
+        var method = firstSpace < 0 ? requestLine : requestLine[..firstSpace];
+        var afterMethod = firstSpace < 0 ? [] : requestLine[(firstSpace + 1)..];
+        var secondSpace = afterMethod.IndexOf((byte)' ');
+        var target = secondSpace < 0 ? afterMethod : afterMethod[..secondSpace];
+        var version = secondSpace < 0 ? [] : afterMethod[(secondSpace + 1)..];
+        List<string>? lengths = null;
+        List<string>? encodings = null;
         var upgrade = false;
         var connectionUpgrade = false;
-        foreach (var raw in lines.Skip(1))
+        var rest = head[(newline + 1)..];
+        while ((newline = rest.IndexOf((byte)'\n')) >= 0)
         {
-            var line = raw.TrimEnd('\r');
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var line = TrimEnd(rest[..newline]);
+            rest = rest[(newline + 1)..];
+            var colon = line.IndexOf((byte)':');
             if (colon <= 0)
             {
                 continue;
             }
 
             var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
-            if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            var value = line[(colon + 1)..].Trim(" \t"u8);
+            if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
             {
-                lengths.Add(value);
+                (lengths ??= []).Add(Encoding.Latin1.GetString(value));
             }
-            else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+            else if (Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8))
             {
-                encodings.Add(value);
+                (encodings ??= []).Add(Encoding.Latin1.GetString(value));
             }
-            else if (name.Equals("Upgrade", StringComparison.OrdinalIgnoreCase))
+            else if (Ascii.EqualsIgnoreCase(name, "Upgrade"u8))
             {
                 upgrade = true;
             }
-            else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+            else if (Ascii.EqualsIgnoreCase(name, "Connection"u8))
             {
-                connectionUpgrade |= value.Split(',').Any(t => t.Trim().Equals("upgrade", StringComparison.OrdinalIgnoreCase));
+                connectionUpgrade |= HasToken(value, "upgrade"u8);
             }
         }
 
-        var refusal = Judge(version, lengths, encodings);
-        _verdicts.Add(new HeadVerdict(method, target, refusal));
+        var refusal = Judge(version.SequenceEqual("HTTP/1.0"u8), lengths ?? [], encodings ?? []);
+        _verdicts.Add(new HeadVerdict(Encoding.Latin1.GetString(method), Encoding.Latin1.GetString(target), refusal));
         long length = 0;
-        if (refusal is not null || method == "CONNECT" || (upgrade && connectionUpgrade)
-            || (encodings.Count == 0 && lengths.Count > 0 && !long.TryParse(lengths[0], System.Globalization.NumberStyles.None, null, out length)))
+        if (refusal is not null || method.SequenceEqual("CONNECT"u8) || (upgrade && connectionUpgrade)
+            || (encodings is null && lengths is not null && !long.TryParse(lengths[0], System.Globalization.NumberStyles.None, null, out length)))
         {
             // Refused (the connection closes after the answer), a tunnel, or a length Kestrel refuses itself.
             Stop();
             return;
         }
 
-        (_state, _remaining) = encodings.Count > 0 ? (State.ChunkSize, 0L) : length > 0 ? (State.Body, length) : (State.Head, 0L);
+        (_state, _remaining) = encodings is not null ? (State.ChunkSize, 0L) : length > 0 ? (State.Body, length) : (State.Head, 0L);
     }
 
+    private static bool HasToken(ReadOnlySpan<byte> value, ReadOnlySpan<byte> token)
+    {
+        foreach (var range in value.Split((byte)','))
+        {
+            if (Ascii.EqualsIgnoreCase(value[range].Trim(" \t"u8), token))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> TrimEnd(ReadOnlySpan<byte> line) => line.Length > 0 && line[^1] == '\r' ? line[..^1] : line;
+
     /// <summary>Why this head must be refused although Kestrel would serve it, or null.</summary>
-    internal static string? Judge(string version, IReadOnlyList<string> lengths, IReadOnlyList<string> encodings)
+    internal static string? Judge(bool http10, IReadOnlyList<string> lengths, IReadOnlyList<string> encodings)
     {
         foreach (var length in lengths)
         {
@@ -215,7 +235,7 @@ public sealed class Http1FramingScanner
             return "both Content-Length and Transfer-Encoding (the shape of request smuggling)";
         }
 
-        if (version == "HTTP/1.0")
+        if (http10)
         {
             return "Transfer-Encoding in an HTTP/1.0 request";
         }

@@ -28,6 +28,12 @@ public sealed record NormalizedTarget(string Path, string ForwardPath, string Ra
         var target = OriginForm(rawTarget);
         var query = target.IndexOf('?', StringComparison.Ordinal);
         var rawPath = query < 0 ? target : target[..query];
+        if (rawPath.AsSpan().IndexOfAny('%', '\\') < 0 && !rawPath.Contains("//", StringComparison.Ordinal) && !rawPath.Contains("/.", StringComparison.Ordinal))
+        {
+            // Nothing to decode or resolve: most requests.
+            return new NormalizedTarget(rawPath, rawPath, query < 0 ? "" : target[query..]);
+        }
+
         var units = new List<Unit>();
         var segments = rawPath.Split('/', '\\');
         var trailingSlash = false;

@@ -171,6 +171,7 @@ public sealed class EdgeProtectionTests : TwoCasServersTest
         { "/ECP/", null },
         { "/owa/x/./y/../z", "/owa/x/z" },
         { "/owa/a%2Fb%2Bc%3D?id=x%2Fy", "/owa/a%2Fb%2Bc%3D?id=x%2Fy" },
+        { "/owa/%41%7e%2e%2E.x/", "/owa/%41%7e%2e%2E.x/" },
         { "/owa\\x\\y", "/owa/x/y" },
         { "/owa//x", "/owa/x" },
         { "/ecp/../owa/", "/owa/" },
