@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the Debian tools the tests drive (curl, openssl and swaks as real clients;
 # redis-server, the shared stick table store; chromium, for the stats page; haproxy, the reference the HTTP
-# parser is compared with), then runs every test. A missing tool fails here, loudly,
+# parser is compared with; gss-ntlmssp, the NTLM behind the CAS fakes' and the clients' real sign-ins), then
+# runs every test. A missing tool fails here, loudly,
 # rather than skipping a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v swaks >/dev/null || need+=(swaks)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+[ -f /etc/gss/mech.d/mech.ntlmssp.conf ] || need+=(gss-ntlmssp)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

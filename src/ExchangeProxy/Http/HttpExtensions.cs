@@ -61,6 +61,7 @@ public static class HttpExtensions
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(TransferCounts.Track);
+            proxy.Use(FormSignIn.ReadAsync);
             proxy.Use(ServiceLimits.Apply);
             proxy.Use(ProxyErrors.WriteReason);
             proxy.UseWindowsAuthPinning();

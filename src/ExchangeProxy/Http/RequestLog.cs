@@ -5,11 +5,11 @@ using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Http;
 
-/// <summary>One structured log line per request: who, what, which service and server, outcome, time, bytes.</summary>
+/// <summary>One structured log line per request: who (address, and the account and device where the request shows them), what, which service and server, outcome, time, bytes.</summary>
 public static class RequestLog
 {
     public const string Template =
-        "{ClientIp} {RequestMethod} {RequestPath} -> {Service}/{Server} {StatusCode} in {Elapsed:0.0} ms, {BytesIn} B in, {BytesOut} B out";
+        "{ClientIp} {User} {RequestMethod} {RequestPath} -> {Service}/{Server} {StatusCode} in {Elapsed:0.0} ms, {BytesIn} B in, {BytesOut} B out, device {DeviceType} {DeviceId}";
 
     public static void Configure(RequestLoggingOptions options, Serilog.ILogger logger)
     {
@@ -23,6 +23,10 @@ public static class RequestLog
     private static void Enrich(IDiagnosticContext diagnostics, HttpContext context)
     {
         diagnostics.Set("ClientIp", context.Connection.RemoteIpAddress?.ToString());
+        var signIn = SignIn.Read(context);
+        diagnostics.Set("User", signIn.User ?? "-");
+        diagnostics.Set("DeviceId", signIn.DeviceId ?? "-");
+        diagnostics.Set("DeviceType", signIn.DeviceType ?? "-");
         var proxy = context.Features.Get<IReverseProxyFeature>();
         diagnostics.Set("Service", ServiceOf(proxy));
         diagnostics.Set("Server", proxy?.ProxiedDestination?.DestinationId ?? "-");

@@ -27,15 +27,19 @@ public sealed class FakeCasServer : IAsyncDisposable
     private int _requests;
     private int _aborted;
 
-    private FakeCasServer(string name, WebApplication app, FakeWindowsAuth? windowsAuth)
+    private FakeCasServer(string name, WebApplication app, FakeWindowsAuth? windowsAuth, GssNtlmAuth? gssAuth)
     {
         Name = name;
         _app = app;
         WindowsAuth = windowsAuth;
+        GssAuth = gssAuth;
     }
 
     /// <summary>The connection-bound sign-in on the Windows auth virtual directories, when started with it.</summary>
     public FakeWindowsAuth? WindowsAuth { get; }
+
+    /// <summary>The real NTLM and Negotiate acceptor on the Windows auth virtual directories, when started with it.</summary>
+    public GssNtlmAuth? GssAuth { get; }
 
     public string Name { get; }
 
@@ -68,8 +72,9 @@ public sealed class FakeCasServer : IAsyncDisposable
     public void SetHealthCheck(string service, int status) => _healthStatus[service] = status;
 
     /// <param name="certificate">The certificate to present; by default one of its own, as a CAS server's differs from the proxy's.</param>
+    /// <param name="gssAuth">Sign-in on the Windows auth virtual directories by a real acceptor (in place of <paramref name="windowsAuth"/>).</param>
     public static async Task<FakeCasServer> StartAsync(string name, bool windowsAuth = false, IPAddress? address = null, int port = 0,
-        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, GssNtlmAuth? gssAuth = null)
     {
         var auth = windowsAuth ? new FakeWindowsAuth() : null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -87,12 +92,13 @@ public sealed class FakeCasServer : IAsyncDisposable
             k.Listen(address ?? IPAddress.Loopback, port, listen =>
             {
                 auth?.Track(listen);
+                gssAuth?.Track(listen);
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(certificate);
             });
         });
         var app = builder.Build();
-        var server = new FakeCasServer(name, app, auth);
+        var server = new FakeCasServer(name, app, auth, gssAuth);
         server.Map(app);
         await app.StartAsync();
         server.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -121,6 +127,10 @@ public sealed class FakeCasServer : IAsyncDisposable
             if (WindowsAuth is { } auth && vdir.WindowsAuth)
             {
                 app.Map(vdir.Path + "/{**path}", (HttpContext context) => auth.HandleAsync(context, Name));
+            }
+            else if (GssAuth is { } gss && vdir.WindowsAuth)
+            {
+                app.Map(vdir.Path + "/{**path}", (HttpContext context) => gss.HandleAsync(context, Name));
             }
         }
 

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Text;
+using ExchangeProxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace ExchangeProxy.Tests.WindowsAuth;
+
+/// <summary>
+/// <c>Expect: 100-continue</c>, which EWS clients built on HttpWebRequest send with every POST: the client must hear
+/// the server's verdict before it uploads. Servers that answer 401 (Basic) or 413 before reading the body and close,
+/// or keep the connection, and one that accepts. (A 401 carrying an NTLM or Negotiate challenge is not covered:
+/// SocketsHttpHandler then sends the body anyway to keep the connection for the handshake, so the client is told to
+/// continue; see the README.)
+/// </summary>
+public sealed class ExpectContinueTests : IAsyncLifetime
+{
+    private const int BodyBytes = 512 * 1024;
+    private readonly TestCertificate _certificate = new();
+    private WebApplication _server = null!;
+    private string _address = "";
+    private int _bodiesRead;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        var certificate = ExchangeProxy.Hosting.SelfSignedCertificate.Create("exchange1.contoso.test", TimeProvider.System);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1;
+            listen.UseHttps(certificate);
+        }));
+        _server = builder.Build();
+        // The last path segment says how the server behaves.
+        _server.MapPost("/{**path}", async (HttpContext context) =>
+        {
+            var path = context.Request.Path.Value!;
+            if (path.EndsWith("/toolarge", StringComparison.Ordinal))
+            {
+                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            }
+
+            if (!path.EndsWith("/accept", StringComparison.Ordinal))
+            {
+                if (path.EndsWith("/close", StringComparison.Ordinal))
+                {
+                    context.Response.Headers.Connection = "close";
+                }
+
+                return Challenge(context);
+            }
+
+            var read = 0L;
+            var buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await context.Request.Body.ReadAsync(buffer)) > 0)
+            {
+                read += n;
+            }
+
+            Interlocked.Increment(ref _bodiesRead);
+            return Results.Text(read.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+        _server.MapGet("/{**path}", () => Results.Text("200 OK"));
+        await _server.StartAsync();
+        _address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _certificate.Dispose();
+    }
+
+    [Theory]
+    [InlineData("/EWS/Exchange.asmx/close")]
+    [InlineData("/EWS/Exchange.asmx/keep")]
+    [InlineData("/Microsoft-Server-ActiveSync/close")]
+    [InlineData("/owa/service.svc/close")]
+    public async Task A_401_before_the_body_reaches_the_client_before_it_uploads(string path)
+    {
+        await using var proxy = await StartProxyAsync();
+        await using var client = await RawHttpsClient.ConnectAsync(proxy.Address, _certificate);
+
+        await client.WriteHeadAsync($"POST {path} HTTP/1.1\r\nHost: mail.contoso.test\r\nContent-Type: text/xml\r\nContent-Length: {BodyBytes}\r\nExpect: 100-continue\r\n");
+        var head = await client.ReadHeadAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 401", head, StringComparison.Ordinal);
+        Assert.Contains("WWW-Authenticate: Basic", head, StringComparison.Ordinal);
+        Assert.Equal(0, _bodiesRead);
+    }
+
+    [Fact]
+    public async Task A_413_before_the_body_reaches_the_client_before_it_uploads()
+    {
+        await using var proxy = await StartProxyAsync();
+        await using var client = await RawHttpsClient.ConnectAsync(proxy.Address, _certificate);
+
+        await client.WriteHeadAsync($"POST /EWS/Exchange.asmx/toolarge HTTP/1.1\r\nHost: mail.contoso.test\r\nContent-Length: {BodyBytes}\r\nExpect: 100-continue\r\n");
+
+        Assert.StartsWith("HTTP/1.1 413", await client.ReadHeadAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/EWS/Exchange.asmx/accept")]
+    [InlineData("/mapi/emsmdb/accept")]
+    [InlineData("/owa/service.svc/accept")]
+    public async Task A_server_that_accepts_gets_the_body_after_its_100_continue(string path)
+    {
+        await using var proxy = await StartProxyAsync();
+        await using var client = await RawHttpsClient.ConnectAsync(proxy.Address, _certificate);
+
+        await client.WriteHeadAsync($"POST {path} HTTP/1.1\r\nHost: mail.contoso.test\r\nContent-Type: text/xml\r\nContent-Length: {BodyBytes}\r\nExpect: 100-continue\r\n");
+        Assert.StartsWith("HTTP/1.1 100", await client.ReadHeadAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+        await client.Stream.WriteAsync(new byte[BodyBytes]);
+        var head = await client.ReadHeadAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 200", head, StringComparison.Ordinal);
+        Assert.Equal(1, _bodiesRead);
+    }
+
+    private async Task<RunningProxy> StartProxyAsync()
+    {
+        var config = new ProxyConfig(_certificate);
+        config.Server("exchange1", _address);
+        return await RunningProxy.StartAsync(config);
+    }
+
+    private static IResult Challenge(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Basic realm=\"mail.contoso.test\"";
+        return Results.Text("401 Unauthorized", statusCode: StatusCodes.Status401Unauthorized, contentEncoding: Encoding.UTF8);
+    }
+}
