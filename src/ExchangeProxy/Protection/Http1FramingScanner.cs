@@ -17,7 +17,8 @@ public sealed class Http1FramingScanner
     private const int MaxChunkLine = 4096;
 
     private readonly HeadVerdicts _verdicts;
-    private readonly ArrayBufferWriter<byte> _head = new(1024);
+    // Holds the head (or chunk-size line) in progress only: an idle keep-alive connection holds no buffer.
+    private readonly PooledBytes _head = new();
     private State _state = State.Head;
     private long _remaining;
 
@@ -290,5 +291,44 @@ public sealed class Http1FramingScanner
         }
 
         return true;
+    }
+
+    /// <summary>Bytes in an ArrayPool array while there are any; Clear gives the array back.</summary>
+    private sealed class PooledBytes
+    {
+        private byte[]? _array;
+
+        public int WrittenCount { get; private set; }
+
+        public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, WrittenCount);
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
+            if (_array is null || WrittenCount + bytes.Length > _array.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(512, (WrittenCount + bytes.Length) * 2));
+                WrittenSpan.CopyTo(larger);
+                Return();
+                _array = larger;
+            }
+
+            bytes.CopyTo(_array.AsSpan(WrittenCount));
+            WrittenCount += bytes.Length;
+        }
+
+        public void Clear()
+        {
+            Return();
+            WrittenCount = 0;
+        }
+
+        private void Return()
+        {
+            if (_array is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_array);
+                _array = null;
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ using ExchangeProxy.Tests.Infrastructure;
 
 namespace ExchangeProxy.Tests.Protection;
 
-public sealed class EdgeProtectionTests : TwoCasServersTest
+public sealed class EdgeProtectionTests(Xunit.Abstractions.ITestOutputHelper output) : TwoCasServersTest
 {
     public static TheoryData<string, string, string?> Exploits => new()
     {
@@ -264,6 +264,7 @@ public sealed class EdgeProtectionTests : TwoCasServersTest
         }
 
         var perRequest = clock.Elapsed / Rounds;
+        output.WriteLine($"normalising and the built-in rules: {perRequest.TotalMilliseconds:0.000} ms for a 16 KB URL and a 4 KB cookie");
         Assert.True(perRequest < TimeSpan.FromMilliseconds(1), $"the rules took {perRequest.TotalMilliseconds:0.000} ms for a 16 KB URL");
     }
 
