@@ -19,12 +19,20 @@ public sealed class FormSignIn(string user)
             && request.ContentLength is > 0 and <= MaxFormBytes)
         {
             request.EnableBuffering();
-            var form = await request.ReadFormAsync(context.RequestAborted);
-            request.Body.Position = 0;
-            if (form["username"] is [{ Length: > 0 } user, ..])
+            try
             {
-                context.Features.Set(new FormSignIn(user));
+                var form = await request.ReadFormAsync(context.RequestAborted);
+                if (form["username"] is [{ Length: > 0 } user, ..])
+                {
+                    context.Features.Set(new FormSignIn(user));
+                }
             }
+            catch (InvalidDataException)
+            {
+                // A form ASP.NET Core cannot read (too many fields, a bad encoding) is the server's to judge.
+            }
+
+            request.Body.Position = 0;
         }
 
         await next();

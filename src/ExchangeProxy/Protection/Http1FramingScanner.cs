@@ -107,9 +107,10 @@ public sealed class Http1FramingScanner
             case State.ChunkSize:
                 var line = Trim(written);
                 var extension = line.IndexOf((byte)';');
-                var size = extension < 0 ? line : line[..extension];
+                var parsed = TryParseHex(Trim(extension < 0 ? line : line[..extension]), out var length);
+                // After the line is read: Clear gives its array back to the pool.
                 _head.Clear();
-                if (!TryParseHex(Trim(size), out var length))
+                if (!parsed)
                 {
                     Stop();
                     return;

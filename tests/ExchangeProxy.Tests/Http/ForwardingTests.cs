@@ -127,6 +127,20 @@ public sealed class ForwardingTests : TwoCasServersTest
         Assert.Equal((long)echoBytes, line.Properties["BytesOut"]);
     }
 
+    [Fact]
+    public async Task A_sign_in_form_the_proxy_cannot_read_is_still_forwarded_whole()
+    {
+        await using var proxy = await RunningProxy.StartAsync(Config());
+        using var client = proxy.CreateClient();
+        // More fields than ASP.NET Core's form reader takes (1024): the proxy reads no user name, and forwards it all.
+        var body = string.Join('&', Enumerable.Range(0, 1500).Select(i => $"f{i}=v")) + "&username=alice&password=x";
+
+        using var response = await client.PostAsync("/owa/auth.owa", new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body.Length, (await EchoResponse.ReadAsync(response)).BodyBytes);
+    }
+
     private static async Task<LogEntry> RequestLogLine(RunningProxy proxy, string path)
     {
         // Every event logged during a request carries its RequestPath (from the request's scope); the request
