@@ -139,18 +139,15 @@ public sealed partial class EdgeProtection
 
     private Task RefuseAsync(HttpContext context, string rule, RuleAction action, int status, string body)
     {
-        _refusals.Count(rule);
         LogBlocked(_logger, rule, context.Connection.RemoteIpAddress, context.Request.Method, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "");
         if (action == RuleAction.Abort)
         {
+            _refusals.Count(rule);
             context.Abort();
             return Task.CompletedTask;
         }
 
-        context.Response.StatusCode = status;
-        context.Response.Headers.Connection = "close";
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(body);
+        return _refusals.RefuseAsync(context, rule, status, body);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Rule} from {ClientIp}: {Method} {Target}")]

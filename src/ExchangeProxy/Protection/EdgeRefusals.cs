@@ -17,4 +17,14 @@ public sealed class EdgeRefusals
     public IReadOnlyDictionary<string, long> Counts => _counts;
 
     public void Count(string rule) => _counts.AddOrUpdate(rule, 1, static (_, count) => count + 1);
+
+    /// <summary>Counts the refusal and answers it; the connection closes after the answer, so nothing behind the request is read.</summary>
+    public Task RefuseAsync(HttpContext context, string rule, int status, string body)
+    {
+        Count(rule);
+        context.Response.StatusCode = status;
+        context.Response.Headers.Connection = "close";
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(body);
+    }
 }

@@ -31,7 +31,7 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
 
             if (refusal is not null)
             {
-                await RefuseAsync(context, refusal);
+                await RefuseAsync(context, target, refusal);
                 return;
             }
         }
@@ -47,7 +47,7 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
             catch (Exception e) when (e is BadHttpRequestException || (e is IOException && !context.RequestAborted.IsCancellationRequested))
             {
                 // Kestrel's chunk parser: BadHttpRequestException, or IOException for a size that overflows.
-                await RefuseAsync(context, $"a malformed chunked body ({e.Message})");
+                await RefuseAsync(context, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "", $"a malformed chunked body ({e.Message})");
                 return;
             }
         }
@@ -55,14 +55,10 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
         await next(context);
     }
 
-    private Task RefuseAsync(HttpContext context, string reason)
+    private Task RefuseAsync(HttpContext context, string target, string reason)
     {
-        refusals.Count("StrictHttp");
-        LogRefused(logger, context.Connection.RemoteIpAddress, context.Request.Method, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "", reason);
-        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-        context.Response.Headers.Connection = "close";
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync($"400 Refused: {reason}.\n");
+        LogRefused(logger, context.Connection.RemoteIpAddress, context.Request.Method, target, reason);
+        return refusals.RefuseAsync(context, "StrictHttp", StatusCodes.Status400BadRequest, $"400 Refused: {reason}.\n");
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused StrictHttp from {ClientIp}: {Method} {Target}: {Reason}")]

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -18,7 +17,6 @@ public sealed class GssNtlmAuth
     public const int UserCount = 60;
 
     private static readonly Lazy<string> UsersFile = new(WriteUsersFile);
-    private readonly ConcurrentDictionary<int, SignInConnection> _open = new();
     private int _nextId;
     private int _completed;
     private int _failed;
@@ -44,7 +42,6 @@ public sealed class GssNtlmAuth
         listen.Use(next => async connection =>
         {
             var state = new SignInConnection(Interlocked.Increment(ref _nextId));
-            _open[state.Id] = state;
             connection.Features.Set(state);
             try
             {
@@ -52,7 +49,6 @@ public sealed class GssNtlmAuth
             }
             finally
             {
-                _open.TryRemove(state.Id, out _);
                 state.Acceptor?.Dispose();
             }
         });
