@@ -21,18 +21,26 @@ public sealed class BackendHttpClientFactory(
 {
     private readonly ILogger _logger = logger;
 
-    /// <summary>A generated cluster's pooled client retries failed connects (see <see cref="RetryingHandler"/>).</summary>
-    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler) =>
-        context.NewMetadata is { } metadata
-        && metadata.TryGetValue(YarpModel.RetriesMetadata, out var text)
-        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var retries)
-            ? new RetryingHandler(handler, retries, metadata.GetValueOrDefault(YarpModel.RedispatchMetadata) == "true",
-                statistics, health, eligibility, _logger)
-            : handler;
+    /// <summary>
+    /// <c>Expect: 100-continue</c> waits for the server's verdict (see <see cref="ExpectContinueContent"/>); a generated
+    /// cluster's pooled client retries failed connects (see <see cref="RetryingHandler"/>).
+    /// </summary>
+    protected override HttpMessageHandler WrapHandler(ForwarderHttpClientContext context, HttpMessageHandler handler)
+    {
+        handler = new ExpectContinueHandler(handler);
+        return context.NewMetadata is { } metadata
+            && metadata.TryGetValue(YarpModel.RetriesMetadata, out var text)
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var retries)
+                ? new RetryingHandler(handler, retries, metadata.GetValueOrDefault(YarpModel.RedispatchMetadata) == "true",
+                    statistics, health, eligibility, _logger)
+                : handler;
+    }
 
     protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
     {
         base.ConfigureHandler(context, handler);
+        handler.PlaintextStreamFilter = static (filter, _) =>
+            ValueTask.FromResult<Stream>(filter.NegotiatedHttpVersion.Major == 1 ? new ExpectContinueStream(filter.PlaintextStream) : filter.PlaintextStream);
         if (context.NewMetadata is not { } metadata)
         {
             return;
@@ -112,7 +120,7 @@ public sealed class BackendHttpClientFactory(
             events.Connected();
             return new NetworkStream(socket, ownsSocket: true);
         };
-        return new HttpMessageInvoker(new DedicatedConnectionHandler(handler, events), disposeHandler: true);
+        return new HttpMessageInvoker(new DedicatedConnectionHandler(new ExpectContinueHandler(handler), events), disposeHandler: true);
     }
 
     private sealed class DedicatedConnectionHandler(HttpMessageHandler inner, IDedicatedConnectionEvents events) : DelegatingHandler(inner)

@@ -57,6 +57,56 @@ public sealed class RawHttpsClient : IAsyncDisposable
         return head.ToString();
     }
 
+    /// <summary>Reads a whole response: its head, then its body by Content-Length or chunks (a 1xx has none).</summary>
+    public async Task<(string Head, string Body)> ReadResponseAsync(TimeSpan timeout)
+    {
+        var head = await ReadHeadAsync(timeout);
+        using var deadline = new CancellationTokenSource(timeout);
+        var body = new StringBuilder();
+        if (head.StartsWith("HTTP/1.1 1", StringComparison.Ordinal))
+        {
+            return (head, "");
+        }
+
+        if (head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            int size;
+            while ((size = Convert.ToInt32((await ReadLineAsync(deadline.Token)).Split(';')[0], 16)) > 0)
+            {
+                body.Append(await ReadExactlyAsync(size, deadline.Token));
+                await ReadLineAsync(deadline.Token);
+            }
+
+            await ReadLineAsync(deadline.Token);
+        }
+        else if (System.Text.RegularExpressions.Regex.Match(head, @"Content-Length: (\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase) is { Success: true } length)
+        {
+            body.Append(await ReadExactlyAsync(int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), deadline.Token));
+        }
+
+        return (head, body.ToString());
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (!line.ToString().EndsWith("\r\n", StringComparison.Ordinal))
+        {
+            await _tls.ReadExactlyAsync(one, cancellationToken);
+            line.Append((char)one[0]);
+        }
+
+        return line.ToString()[..^2];
+    }
+
+    private async Task<string> ReadExactlyAsync(int count, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[count];
+        await _tls.ReadExactlyAsync(bytes, cancellationToken);
+        return Encoding.ASCII.GetString(bytes);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _tls.DisposeAsync();

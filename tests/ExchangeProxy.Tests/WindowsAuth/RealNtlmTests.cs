@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using ExchangeProxy.Tests.Infrastructure;
 
 namespace ExchangeProxy.Tests.WindowsAuth;
@@ -109,6 +112,51 @@ public sealed class RealNtlmTests : IAsyncLifetime
             Assert.Equal(soap.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("X-Body-Bytes").Single());
             Assert.Equal($"{GssNtlmAuth.Domain}\\user11", (await response.Content.ReadFromJsonAsync<WhoAmI>())!.User);
         }
+    }
+
+    [Fact]
+    public async Task An_expect_100_continue_post_hears_each_challenge_before_it_uploads_and_signs_in()
+    {
+        // As HttpWebRequest does: Expect: 100-continue on every leg, the connection kept between them.
+        const int soap = 64 * 1024;
+        await using var proxy = await RunningProxy.StartAsync(new ProxyConfig(_certificate, _exchange1, _exchange2));
+        await using var client = await RawHttpsClient.ConnectAsync(proxy.Address, _certificate);
+        using var ntlm = new NegotiateAuthentication(new NegotiateAuthenticationClientOptions
+        {
+            Package = "NTLM",
+            Credential = GssNtlmAuth.User(12),
+            TargetName = "HTTP/mail.contoso.test",
+        });
+        var timeout = TimeSpan.FromSeconds(10);
+
+        // Anonymous, then the Negotiate message: each is answered 401 before the body, which the client then sends
+        // anyway because it keeps the connection.
+        string? challenge = null;
+        foreach (var token in new[] { null, ntlm.GetOutgoingBlob(ReadOnlySpan<byte>.Empty, out _) })
+        {
+            await client.WriteHeadAsync(Post(token, soap));
+            var (head, _) = await client.ReadResponseAsync(timeout);
+            Assert.StartsWith("HTTP/1.1 401", head, StringComparison.Ordinal);
+            challenge = Regex.Match(head, @"WWW-Authenticate: NTLM (\S+)").Groups[1].Value;
+            await client.Stream.WriteAsync(new byte[soap]);
+        }
+
+        var authenticate = ntlm.GetOutgoingBlob(Convert.FromBase64String(challenge!), out var status);
+        Assert.Equal(NegotiateAuthenticationStatusCode.Completed, status);
+        await client.WriteHeadAsync(Post(authenticate, soap));
+        Assert.StartsWith("HTTP/1.1 100", await client.ReadHeadAsync(timeout), StringComparison.Ordinal);
+        await client.Stream.WriteAsync(new byte[soap]);
+        var (final, body) = await client.ReadResponseAsync(timeout);
+
+        Assert.StartsWith("HTTP/1.1 200", final, StringComparison.Ordinal);
+        Assert.Contains($"X-Body-Bytes: {soap}", final, StringComparison.Ordinal);
+        Assert.Equal($"{GssNtlmAuth.Domain}\\user12", JsonSerializer.Deserialize<WhoAmI>(body, JsonSerializerOptions.Web)!.User);
+        Assert.Equal(0, _auth.Failed);
+        Assert.Equal(1, _auth.Completed);
+
+        static string Post(byte[]? token, int length) =>
+            $"POST /EWS/Exchange.asmx HTTP/1.1\r\nHost: mail.contoso.test\r\nContent-Type: text/xml\r\nContent-Length: {length}\r\nExpect: 100-continue\r\n"
+            + (token is null ? "" : $"Authorization: NTLM {Convert.ToBase64String(token)}\r\n");
     }
 
     [Fact]
