@@ -91,6 +91,24 @@ public sealed class StickTable
     /// <summary>Stores an entry another instance announced; it is not announced again until it changes or ages.</summary>
     public void Learn(ClientKey key, string server) => Stick(key, server, announced: true);
 
+    /// <summary>The live entries, most recently used first.</summary>
+    public List<StickEntry> Snapshot()
+    {
+        lock (_lock)
+        {
+            var now = _time.GetTimestamp();
+            DropExpired(now);
+            var entries = new List<StickEntry>(_index.Count);
+            for (var slot = _hot; slot != None; slot = _entries[slot].Older)
+            {
+                var left = _expireTicks - (now - _entries[slot].LastUsed);
+                entries.Add(new StickEntry(_entries[slot].Key, _entries[slot].Server, TimeSpan.FromSeconds((double)left / _time.TimestampFrequency)));
+            }
+
+            return entries;
+        }
+    }
+
     /// <summary>The stuck server was down or out: the client is being sent elsewhere.</summary>
     public void CountRedispatch() => Interlocked.Increment(ref _redispatches);
 

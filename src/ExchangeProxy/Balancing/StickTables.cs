@@ -136,7 +136,7 @@ public sealed partial class StickTables : IDisposable
         }
 
         var previous = _store;
-        _store = settings is null ? null : RedisStickStore.Connect(settings, _loggers.CreateLogger<RedisStickStore>());
+        _store = settings is null ? null : RedisStickStore.Connect(settings, () => All, _time, _loggers.CreateLogger<RedisStickStore>());
         _storeSettings = settings;
         previous?.Dispose();
         if (settings is null)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using ExchangeProxy.Balancing;
@@ -205,6 +206,39 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
 
         var server = await ServerOf(proxy, 200);
         await WaitForKeyAsync(redis, "exchangeproxy:stick:owa:127.0.0.200", server);
+    }
+
+    [Fact]
+    public async Task What_an_instance_decided_while_redis_was_down_is_pushed_back_so_a_second_instance_agrees()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var config = Sticky();
+        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        await using var a = await RunningProxy.StartAsync(config);
+        await using var b = await RunningProxy.StartAsync(config);
+        // B's round robin is one step ahead of A's: balancing afresh, B would send every client elsewhere.
+        await ServerOf(b, 250);
+        await redis.KillAsync();
+
+        var decided = new Dictionary<int, string>();
+        for (var client = 2; client < 102; client++)
+        {
+            decided[client] = await ServerOf(a, client);
+        }
+
+        await redis.StartAgainAsync();
+        await Eventually.TrueAsync(
+            () => a.Logs.Entries.Where(e => e.Properties.ContainsKey("Pushed")).Sum(e => Convert.ToInt32(e.Properties["Pushed"], CultureInfo.InvariantCulture)) == 100,
+            "A pushes its 100 entries to the restarted Redis");
+        await Eventually.TrueAsync(() => b.Services.GetRequiredService<StickTables>().Store!.Counters.Reachable, "B reconnects");
+
+        var agreed = 0;
+        foreach (var (client, server) in decided)
+        {
+            agreed += await ServerOf(b, client) == server ? 1 : 0;
+        }
+
+        Assert.Equal(100, agreed);
     }
 
     [Fact]
