@@ -60,6 +60,7 @@ public static class HttpExtensions
         ExchangeAvailableDestinations.Follow(app.Services);
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<Protection.FirstChunkCheck>();
             proxy.Use(TransferCounts.Track);
             proxy.Use(FormSignIn.ReadAsync);
             proxy.Use(ServiceLimits.Apply);

@@ -5,9 +5,8 @@ namespace ExchangeProxy.Protection;
 /// <summary>
 /// HTTP/1.1 as strict as HAProxy's parser, before anything is forwarded: a request whose head the
 /// <see cref="Http1FramingScanner"/> judged (both lengths, a signed length, a Transfer-Encoding other than one
-/// chunked) gets 400 and the connection closes, so nothing behind it on the connection is read as a request. A
-/// chunked body's first chunk is read before forwarding, so a malformed one is refused before the server sees
-/// the headers (after 100-continue the client sends nothing until the server has answered, so not then).
+/// chunked) gets 400 and the connection closes, so nothing behind it on the connection is read as a request.
+/// A chunked body's first chunk is checked later, once the service's body limit is set (<see cref="FirstChunkCheck"/>).
 /// </summary>
 public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictRequests> logger, EdgeRefusals refusals)
 {
@@ -32,22 +31,6 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
             if (refusal is not null)
             {
                 await RefuseAsync(context, target, refusal);
-                return;
-            }
-        }
-
-        if (request.Headers.TransferEncoding.Count > 0 && request.Headers.Expect.Count == 0)
-        {
-            try
-            {
-                var first = await request.BodyReader.ReadAsync(context.RequestAborted);
-                // Nothing consumed: the forwarder reads the same bytes again.
-                request.BodyReader.AdvanceTo(first.Buffer.Start);
-            }
-            catch (Exception e) when (e is BadHttpRequestException || (e is IOException && !context.RequestAborted.IsCancellationRequested))
-            {
-                // Kestrel's chunk parser: BadHttpRequestException, or IOException for a size that overflows.
-                await RefuseAsync(context, context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "", $"a malformed chunked body ({e.Message})");
                 return;
             }
         }

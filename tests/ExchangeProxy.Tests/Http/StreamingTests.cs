@@ -34,6 +34,35 @@ public sealed class StreamingTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task A_chunked_body_larger_than_kestrels_default_limit_streams_to_a_service_without_one()
+    {
+        // RPC has no body limit; Kestrel's own default is 30 MB, which a chunked body used to meet.
+        const int total = 40 * 1024 * 1024;
+        await using var proxy = await RunningProxy.StartAsync(Config());
+        await using var client = await RawHttpsClient.ConnectAsync(proxy.Address, Certificate);
+
+        await client.WriteHeadAsync("""
+            RPC_IN_DATA /rpc/rpcproxy.dll?exchange1.contoso.test:6001 HTTP/1.1
+            Host: mail.contoso.test
+            Transfer-Encoding: chunked
+
+            """);
+        var chunk = new byte[64 * 1024];
+        var size = System.Text.Encoding.ASCII.GetBytes($"{chunk.Length:x}\r\n");
+        for (var written = 0; written < total; written += chunk.Length)
+        {
+            await client.Stream.WriteAsync(size);
+            await client.Stream.WriteAsync(chunk);
+            await client.Stream.WriteAsync("\r\n"u8.ToArray());
+        }
+
+        await client.Stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+        await client.Stream.FlushAsync();
+
+        await Eventually.TrueAsync(() => Exchange1.StreamedBytes + Exchange2.StreamedBytes == total, "the CAS server received all 40 MB");
+    }
+
+    [Fact]
     public async Task A_service_with_a_body_limit_refuses_a_larger_announced_body_with_413()
     {
         await using var proxy = await RunningProxy.StartAsync(Config().Service("owa", new JsonObject { ["MaxRequestBodySize"] = 1_000_000 }));
