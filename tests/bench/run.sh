@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ExchangeProxy beside HAProxy 2.6 and nginx, on one machine, in one run, on loopback only. Not run by CI.
 #   DURATION=10s ROUNDS=3 bash tests/bench/run.sh        # results also in tests/bench/results.{csv,json}
+#   TESTS="small upload" IDLE=0 ...                        # some tests only; no idle-connection test
 # Two nginx backends (one worker each, 127.0.0.21 and .22) serve /owa/small (like healthcheck.htm) and
 # /owa/1mb. In front of them, each with round robin over both and client-IP affinity:
 #   haproxy-http  HAProxy `mode http`, the seed's settings     exproxy-l7  ExchangeProxy, an Exchange service
@@ -8,11 +9,13 @@
 #   nginx         nginx proxy, upstream keepalive, ip_hash
 # and "direct" is one backend without a proxy: the physical limit. wrk measures small keep-alive requests
 # (64 connections), 1 MB transfers (16 connections) and a new connection per request, in plain HTTP: TLS
-# costs the same wherever it ends. h2load measures HTTP/2 (16 connections, 10 streams each) where the peer
+# costs the same wherever it ends. curl uploads 1 GB (the RPC_IN_DATA direction), once with Content-Length and
+# once chunked, to a backend that reads and discards it. h2load measures HTTP/2 (16 connections, 10 streams each) where the peer
 # speaks it, over TLS with ALPN as clients reach it (the layer-7 peers; HTTP/1.1 to the backends). Rounds
 # alternate the targets after a warm-up. After the load, each proxy holds IDLE (10,000, fewer if the open-file
-# limit is lower) keep-alive connections that each made one request: the growth of its RSS, per 10,000.
-# Beside rates and latencies, each proxy's CPU time per request. EXPROXY_ENV="NAME=value ..." gives
+# limit is lower) keep-alive connections that each made one request: the growth of its RSS, per 10,000, and its
+# RSS 30 s after they closed against the RSS before. Beside rates and latencies, each proxy's CPU time per
+# request (uploads: per GB). Figures are medians of the rounds, with the lowest and highest rate beside. EXPROXY_ENV="NAME=value ..." gives
 # ExchangeProxy more environment, to measure a runtime setting: DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=70.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,13 +43,15 @@ trap cleanup EXIT
 mkdir -p "$work/www/owa"
 printf '200 OK<br/>EXCHANGE1.CONTOSO.TEST' > "$work/www/owa/small"
 head -c 1048576 /dev/urandom > "$work/www/owa/1mb"
+head -c 1073741824 /dev/zero > "$work/1gb"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -subj /CN=localhost -days 2 2>/dev/null
 cat "$work/cert.pem" "$work/key.pem" > "$work/haproxy.pem"
 for ip in 127.0.0.21 127.0.0.22; do
     cat > "$work/backend-$ip.conf" <<CONF
 daemon off; worker_processes 1; pid $work/backend-$ip.pid; error_log $work/backend-$ip.err; worker_rlimit_nofile $files;
 events { worker_connections $files; }
-http { access_log off; keepalive_requests 10000000; sendfile on; server { listen $ip:18080; root $work/www; } }
+http { access_log off; keepalive_requests 10000000; sendfile on; client_max_body_size 0;
+       server { listen $ip:18080; root $work/www; location = /owa/upload { return 200 "read"; } } }
 CONF
     nginx -c "$work/backend-$ip.conf" & pids+=($!)
 done
@@ -56,6 +61,7 @@ daemon off; worker_processes 1; pid $work/nginx-proxy.pid; error_log $work/nginx
 events { worker_connections $files; }
 http {
     access_log off; keepalive_requests 10000000;   # as the backends: HTTP/2 connections too would end at 1,000
+    client_max_body_size 0; proxy_request_buffering off;   # uploads stream through, as for Exchange's RPC_IN_DATA
     upstream exchange { ip_hash; server 127.0.0.21:18080; server 127.0.0.22:18080; keepalive 64; }
     server { listen 127.0.0.1:18482; listen 127.0.0.1:18492 ssl http2;
              ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem;
@@ -104,7 +110,7 @@ mkdir "$work/config"
 cat > "$work/config/appsettings.json" <<CONF
 { "ExchangeProxy": {
     "Servers": [ { "Name": "exchange1", "Address": "http://127.0.0.21:18080" }, { "Name": "exchange2", "Address": "http://127.0.0.22:18080" } ],
-    "Services": { ${others} "owa": { "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/owa/small" } } },
+    "Services": { ${others} "owa": { "Affinity": { "Mode": "ClientIp" }, "Check": { "Path": "/owa/small" }, "MaxRequestBodySize": 2147483648 } },
     "Listeners": { "tcp": { "Listen": "127.0.0.1:18444", "Port": 18080, "Affinity": { "Mode": "ClientIp" }, "Check": { "Type": "Tcp" },
                            "MaxConnections": 30000 } },
     "Admin": { "Url": "" } },
@@ -124,8 +130,8 @@ declare -A process=([haproxy-http]=$haproxy_pid [haproxy-tcp]=$haproxy_pid [ngin
 declare -A reference=([direct]=haproxy-http [haproxy-http]=haproxy-http [nginx]=haproxy-http [exproxy-l7]=haproxy-http
                       [haproxy-tcp]=haproxy-tcp [exproxy-l4]=haproxy-tcp)
 order=(direct haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4)
-tests=(small big fresh h2)
-targets() { if [ "$1" = h2 ]; then echo haproxy-http nginx exproxy-l7; else echo "${order[@]}"; fi; }
+read -r -a tests <<<"${TESTS:-small big fresh h2 upload chunked}"   # TESTS="upload chunked" runs some
+targets() { case $1 in h2) echo haproxy-http nginx exproxy-l7 ;; chunked) echo direct haproxy-http nginx exproxy-l7 ;; *) echo "${order[@]}" ;; esac; }
 
 for t in "${order[@]}"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://${target[$t]}/owa/small" && break; sleep 0.2; done
@@ -159,8 +165,19 @@ measure_h2() { # target
     echo "$rps $mbs $p50 $p99"
 }
 
+# One 1 GB upload: MB/s (twice, for the rate and MB/s columns), and no latencies.
+measure_upload() { # target, extra curl arguments
+    read -r speed code < <(curl -s -o "$work/upload.out" -w '%{speed_upload} %{http_code}\n' -X POST -T "$work/1gb" -H 'Expect:' \
+        -H 'Content-Type: application/octet-stream' "${@:2}" "http://${target[$1]}/owa/upload")
+    [ "$code" = 200 ] || { echo "$1 answered $code to the upload: $(head -c 300 "$work/upload.out")" >&2; tail -5 "$work/exproxy.log" >&2; exit 1; }
+    mbs=$(echo "$speed / 1048576" | bc -l)
+    echo "$mbs $mbs 0 0"
+}
+
 run() { # test, target
     case $1 in
+        upload) measure_upload "$2" ;;
+        chunked) measure_upload "$2" -H 'Transfer-Encoding: chunked' ;;
         small) measure "$2" 64 /owa/small ;;
         big) measure "$2" 16 /owa/1mb ;;
         fresh) measure "$2" 16 /owa/small -H "Connection: close" ;;
@@ -168,20 +185,25 @@ run() { # test, target
     esac
 }
 
-for test in "${tests[@]}"; do for t in $(targets "$test"); do run "$test" "$t" >/dev/null; done; done   # warm-up
+for test in "${tests[@]}"; do case $test in upload|chunked) ;; *) for t in $(targets "$test"); do run "$test" "$t" >/dev/null; done ;; esac; done   # warm-up
 
 # The proxy's CPU time, user and system, in clock ticks: per request it is steadier than the rate.
 cpu_ticks() { if [ -n "${process[$1]:-}" ]; then awk '{print $14 + $15}' "/proc/${process[$1]}/stat"; else echo 0; fi; }
 
-declare -A sum
+# Every round's figures, space-separated per test, target and figure; the table shows their median.
+declare -A all
 for r in $(seq "$rounds"); do
     for test in "${tests[@]}"; do
         for t in $(targets "$test"); do
-            c0=$(cpu_ticks "$t")
+            c0=$(cpu_ticks "$t"); s0=$(date +%s.%N)
             read -r rps mbs p50 p99 < <(run "$test" "$t")
-            seconds=$(( ${duration%s} + $([ "$test" = h2 ] && echo 1 || echo 0) ))   # h2load's warm-up second too
-            cpu=$(echo "($(cpu_ticks "$t") - $c0) * 1000000 / $(getconf CLK_TCK) / ($rps * $seconds)" | bc -l)
-            for k in rps mbs p50 p99 cpu; do sum[$test,$t,$k]=$(echo "${sum[$test,$t,$k]:-0} + ${!k}" | bc -l); done
+            case $test in
+                # Uploads: CPU seconds per GB.
+                upload|chunked) cpu=$(echo "($(cpu_ticks "$t") - $c0) / $(getconf CLK_TCK)" | bc -l) ;;
+                *) seconds=$(( ${duration%s} + $([ "$test" = h2 ] && echo 1 || echo 0) ))   # h2load's warm-up second too
+                   cpu=$(echo "($(cpu_ticks "$t") - $c0) * 1000000 / $(getconf CLK_TCK) / ($rps * $seconds)" | bc -l) ;;
+            esac
+            for k in rps mbs p50 p99 cpu; do all[$test,$t,$k]="${all[$test,$t,$k]:-} ${!k}"; done
         done
     done
 done
@@ -210,31 +232,39 @@ for _ in range(count):
         answer += chunk
     connections.append(connection)
 time.sleep(1)
-print(f"{(rss() - before) / 1024 * 10000 / count:.1f}")
+held = rss()
 for connection in connections:
     connection.close()
+time.sleep(30)
+print(f"{(held - before) / 1024 * 10000 / count:.1f} {rss() / before:.2f}")
 PY
 }
-declare -A idle_rss
-for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do idle_rss[$t]=$(idle_mb "$t"); sleep 2; done
+declare -A idle_rss after_close
+if [ "$idle" -gt 0 ]; then
+    for t in haproxy-http haproxy-tcp nginx exproxy-l7 exproxy-l4; do read -r idle_rss[$t] after_close[$t] < <(idle_mb "$t"); sleep 2; done
+fi
 
-avg() { echo "${sum[$1,$2,$3]} / $rounds" | bc -l; }
-echo "test,target,requests_per_s,mb_per_s,p50_ms,p99_ms,cpu_us_per_request,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k" > "$out/results.csv"
-printf '%-6s %-13s %10s %9s %8s %8s %7s %9s %9s %7s %12s\n' test target req/s MB/s p50ms p99ms cpu_us x_haproxy x_direct rss_MB idle_MB/10k
+median() { tr ' ' '\n' <<<"${all[$1,$2,$3]}" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+lowest() { tr ' ' '\n' <<<"${all[$1,$2,$3]}" | grep . | sort -g | head -1; }
+highest() { tr ' ' '\n' <<<"${all[$1,$2,$3]}" | grep . | sort -g | tail -1; }
+echo "test,target,requests_per_s,requests_per_s_low,requests_per_s_high,mb_per_s,p50_ms,p99_ms,cpu_us_per_request,ratio_to_haproxy,ratio_to_direct,peak_rss_mb,idle_mb_per_10k,rss_after_close_ratio" > "$out/results.csv"
+printf '%-7s %-13s %10s %15s %9s %8s %8s %7s %9s %9s %7s %12s %11s\n' test target req/s low-high MB/s p50ms p99ms cpu_us x_haproxy x_direct rss_MB idle_MB/10k after_close
 for test in "${tests[@]}"; do
     for t in $(targets "$test"); do
-        rps=$(avg "$test" "$t" rps); mbs=$(avg "$test" "$t" mbs); p50=$(avg "$test" "$t" p50); p99=$(avg "$test" "$t" p99)
-        cpu=$(if [ -n "${process[$t]:-}" ]; then printf '%.1f' "$(avg "$test" "$t" cpu)"; fi)
-        vs_haproxy=$(printf '%.2f' "$(echo "$rps / $(avg "$test" "${reference[$t]}" rps)" | bc -l)")
-        vs_direct=$([ "$test" = h2 ] || printf '%.2f' "$(echo "$rps / $(avg "$test" direct rps)" | bc -l)")
-        printf '%-6s %-13s %10.0f %9.1f %8.2f %8.2f %7s %8sx %8s%s %7s %12s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "${cpu:--}" \
-            "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "${peak[$t]:-}" "${idle_rss[$t]:--}"
-        printf '%s,%s,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$mbs" "$p50" "$p99" "$cpu" "$vs_haproxy" "$vs_direct" \
-            "${peak[$t]:-}" "${idle_rss[$t]:-}" >> "$out/results.csv"
+        rps=$(median "$test" "$t" rps); mbs=$(median "$test" "$t" mbs); p50=$(median "$test" "$t" p50); p99=$(median "$test" "$t" p99)
+        low=$(lowest "$test" "$t" rps); high=$(highest "$test" "$t" rps)
+        cpu=$(if [ -n "${process[$t]:-}" ]; then printf '%.1f' "$(median "$test" "$t" cpu)"; fi)
+        vs_haproxy=$(printf '%.2f' "$(echo "$rps / $(median "$test" "${reference[$t]}" rps)" | bc -l)")
+        vs_direct=$([ "$test" = h2 ] || printf '%.2f' "$(echo "$rps / $(median "$test" direct rps)" | bc -l)")
+        printf '%-7s %-13s %10.0f %7.0f-%-7.0f %9.1f %8.2f %8.2f %7s %8sx %8s%s %7s %12s %11s\n' "$test" "$t" "$rps" "$low" "$high" "$mbs" "$p50" "$p99" "${cpu:--}" \
+            "$vs_haproxy" "${vs_direct:--}" "${vs_direct:+x}" "${peak[$t]:-}" "${idle_rss[$t]:--}" "${after_close[$t]:--}"
+        printf '%s,%s,%.0f,%.0f,%.0f,%.1f,%.3f,%.3f,%s,%s,%s,%s,%s,%s\n' "$test" "$t" "$rps" "$low" "$high" "$mbs" "$p50" "$p99" "$cpu" "$vs_haproxy" "$vs_direct" \
+            "${peak[$t]:-}" "${idle_rss[$t]:-}" "${after_close[$t]:-}" >> "$out/results.csv"
     done
 done
 awk -F, 'NR == 1 { split($0, h, ","); next } { printf "%s{", (NR > 2 ? ",\n" : "[\n"); for (i = 1; i <= NF; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), h[i], ($i ~ /^[0-9.]+$/ ? $i : ($i == "" ? "null" : "\"" $i "\"")); printf "}" } END { print "\n]" }' \
     "$out/results.csv" > "$out/results.json"
 echo "ratios: requests/s against HAProxy in the same mode (layer 7: mode http; layer 4: mode tcp; h2: mode http over TLS) and against direct"
+echo "upload, chunked: 1 GB POSTed with Content-Length, and chunked; req/s and MB/s are both MB/s, cpu_us is CPU seconds per GB"
 echo "cpu_us: the proxy process's CPU time per request (HAProxy's one process serves both modes; nginx: its worker)"
-echo "idle: RSS growth per 10,000 idle keep-alive connections, measured with $idle"
+echo "idle: RSS growth per 10,000 idle keep-alive connections, measured with $idle; after_close: RSS 30 s after they closed / RSS before"

@@ -23,6 +23,7 @@ public sealed partial class ConnectionLimit(ProxyModelStore models, ListenerEndp
     private readonly int? _derived = OpenFileLimit() is { } files ? Math.Max(16, (files - OpenNow() - Reserve) / 2) : null;
 
     private long _active;
+    private long _peak;
     private long _refused;
     private int _atLimit;
 
@@ -32,6 +33,9 @@ public sealed partial class ConnectionLimit(ProxyModelStore models, ListenerEndp
     public long Active => Interlocked.Read(ref _active);
 
     public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>The most connections open at once since the last call; the count starts again from those open now.</summary>
+    public long TakePeak() => Interlocked.Exchange(ref _peak, Active);
 
     public void Apply(ListenOptions listen) =>
         listen.Use(next => async connection =>
@@ -43,6 +47,14 @@ public sealed partial class ConnectionLimit(ProxyModelStore models, ListenerEndp
             }
 
             var active = Interlocked.Increment(ref _active);
+            for (var peak = Interlocked.Read(ref _peak); active > peak; peak = Interlocked.Read(ref _peak))
+            {
+                if (Interlocked.CompareExchange(ref _peak, active, peak) == peak)
+                {
+                    break;
+                }
+            }
+
             try
             {
                 if (Limit is { } limit && active > limit)

@@ -166,6 +166,7 @@ public static partial class ProxyApp
         services.Configure<HostOptions>(host => host.ShutdownTimeout = model.ShutdownGracePeriod);
         services.AddSingleton<ListenerEndpoints>();
         services.AddSingleton<ConnectionLimit>();
+        services.AddHostedService<MemoryTrim>();
         services.FollowTotalHeaderSize(accepted.Root);
         services.AddProxyModel(model, accepted, builder.Configuration, checkListenerCertificates: demo is null)
             .AddBalancing()

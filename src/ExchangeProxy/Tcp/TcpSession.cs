@@ -9,8 +9,10 @@ namespace ExchangeProxy.Tcp;
 /// The full-duplex byte pump between a client connection (Kestrel's pipes) and a server socket. Client to
 /// server: what the client sent goes out as it is read, straight from the pipe's buffers; when the client
 /// shuts down its sending side the server's is shut down too, and the server's answer still flows back.
-/// Server to client: the socket receives straight into the client pipe's memory, 64 KB at a time (16 KB cost
-/// a tenth more CPU per megabyte), taken only once data is there. No buffer is allocated per read. The
+/// Server to client: the socket receives straight into the client pipe's memory, taken only once data is there:
+/// one pool block (4 KB) after a pause, then 64 KB at a time while reads fill their buffer (16 KB cost a tenth
+/// more CPU per megabyte). The pipe keeps the last buffer it wrote to, so an idle session holds a pool block, not
+/// 64 KB. No buffer is allocated per read. The
 /// session ends on either side's close, an error, or an idle timeout, and then closes both sides.
 /// </summary>
 public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters counters, TimeSpan clientTimeout, TimeSpan serverTimeout, TimeProvider time)
@@ -124,7 +126,7 @@ public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters
                     await server.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _abort.Token);
                 }
 
-                var memory = output.GetMemory(ReceiveSize);
+                var memory = output.GetMemory(filled ? ReceiveSize : 1);
                 var received = await server.ReceiveAsync(memory, SocketFlags.None, _abort.Token);
                 if (received == 0)
                 {
