@@ -21,7 +21,8 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
     private readonly Func<IReadOnlyCollection<StickTable>> _tables;
     private readonly ITimer _resyncTimer;
     private int _unreachable;
-    private int _unshared;
+    // A new store (at start, or a reload naming another Redis) first pushes what the tables already hold.
+    private int _unshared = 1;
     private int _resyncing;
     private long _hits;
     private long _misses;
@@ -173,6 +174,10 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
             {
                 LogResynced(_logger, pushed, learned);
             }
+        }
+        catch (ObjectDisposedException)
+        {
+            // A reload let this store go while it was pushing; the store that replaced it pushes the tables again.
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
