@@ -7,8 +7,37 @@ namespace ExchangeProxy.Hosting;
 /// <param name="ConfigPath">The file THE operator edits: <c>--config PATH</c>, else <c>EXCHANGEPROXY_CONFIG</c>, else ./appsettings.json.</param>
 /// <param name="ProbeUrl">With <c>--probe URL</c>: check that URL answers 200 instead of serving.</param>
 /// <param name="HashPassword">With <c>--hash-password</c>: print the hash of the password read from standard input.</param>
-public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs, bool HashPassword = false)
+/// <param name="Version">With <c>--version</c>: print the version and exit.</param>
+/// <param name="Help">With <c>--help</c> (or <c>-h</c>): print the usage and exit.</param>
+public sealed record ProxyCommandLine(
+    string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs, bool HashPassword = false,
+    bool Version = false, bool Help = false)
 {
+    /// <summary>What <c>--help</c> prints: every switch above, and where the rest is written down.</summary>
+    public const string Usage = """
+        Usage: ExchangeProxy [--config PATH] [--demo] [--Section:Key=value ...]
+               ExchangeProxy --check-config [PATH]
+               ExchangeProxy --probe URL
+               ExchangeProxy --hash-password < password
+               ExchangeProxy --version | --help
+
+        A load balancer and reverse proxy for Exchange Client Access servers.
+
+          --config PATH       the configuration file (default: $EXCHANGEPROXY_CONFIG, else ./appsettings.json);
+                              it is watched, and each edit is checked whole before it applies
+          --demo              serve two built-in fake CAS servers through the proxy on https://localhost:5443
+          --check-config      check a configuration file as a start or reload would; exit 0 if valid, 1 with
+                              every error (key: reason) on standard error
+          --probe URL         exit 0 if URL answers 200 (the container's health check), else 1
+          --hash-password     print the hash of the password read from standard input, for Admin:Users
+          --version           print the version
+          --help, -h          print this text
+          --Section:Key=value any configuration key, over the file (as environment variables do:
+                              ExchangeProxy__Admin__Url=...)
+
+        The README describes every setting, the stats page, the admin API and the metrics.
+        """;
+
     public const string ConfigEnvironmentVariable = "EXCHANGEPROXY_CONFIG";
     public const string DefaultConfigFile = "appsettings.json";
 
@@ -19,6 +48,8 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
         var demo = false;
         var check = false;
         var hash = false;
+        var version = false;
+        var help = false;
         string? probe = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -30,6 +61,12 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
                     break;
                 case "--hash-password":
                     hash = true;
+                    break;
+                case "--version":
+                    version = true;
+                    break;
+                case "--help" or "-h":
+                    help = true;
                     break;
                 case "--config" when i + 1 < args.Count:
                     configPath = args[++i];
@@ -53,6 +90,6 @@ public sealed record ProxyCommandLine(string ConfigPath, bool Demo, bool CheckCo
 
         var path = checkPath ?? configPath ?? getEnvironmentVariable(ConfigEnvironmentVariable);
         return new ProxyCommandLine(
-            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest, hash);
+            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest, hash, version, help);
     }
 }

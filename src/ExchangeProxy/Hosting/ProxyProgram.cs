@@ -6,13 +6,25 @@ namespace ExchangeProxy.Hosting;
 
 /// <summary>
 /// What <c>ExchangeProxy</c> does when started: serve, check a file (<c>--check-config</c>), probe
-/// (<c>--probe</c>) or hash an admin password (<c>--hash-password</c>).
+/// (<c>--probe</c>), hash an admin password (<c>--hash-password</c>), or say its version or usage.
 /// </summary>
 public static class ProxyProgram
 {
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
         var commandLine = ProxyCommandLine.Parse(args, Environment.GetEnvironmentVariable);
+        if (commandLine.Help)
+        {
+            await output.WriteLineAsync(ProxyCommandLine.Usage);
+            return 0;
+        }
+
+        if (commandLine.Version)
+        {
+            await output.WriteLineAsync(VersionLine());
+            return 0;
+        }
+
         if (commandLine.HashPassword)
         {
             // From standard input, so the password stays out of the shell history and the process list.
@@ -61,6 +73,16 @@ public static class ProxyProgram
         }
 
         return 0;
+    }
+
+    /// <summary>The assembly's informational version (with the commit it was built from, where the build knew it) and the runtime.</summary>
+    public static string VersionLine()
+    {
+        var assembly = typeof(ProxyProgram).Assembly;
+        var version = assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        return $"ExchangeProxy {version} on {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
     }
 
     private static async Task<int> CheckConfigAsync(string path, TextWriter output, TextWriter error)

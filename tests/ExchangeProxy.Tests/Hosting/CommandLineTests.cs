@@ -14,6 +14,30 @@ public sealed class CommandLineTests : TwoCasServersTest
     }
 
     [Fact]
+    public async Task Version_prints_the_version_and_the_runtime_and_exits_zero()
+    {
+        await using var process = ProxyProcess.StartBuilt("--version");
+
+        Assert.Equal(0, await process.ExitCodeAsync(ProcessTimeout));
+        Assert.Matches(@"^ExchangeProxy \d+\.\d+\.\d+\S* on \.NET 10\.", process.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Help_names_every_switch_and_exits_zero_without_starting(string help)
+    {
+        // Started without a configuration file: serving would fail, so exit 0 shows nothing was started.
+        await using var process = ProxyProcess.StartBuilt(help, "--config", "/nonexistent/appsettings.json");
+
+        Assert.Equal(0, await process.ExitCodeAsync(ProcessTimeout));
+        foreach (var option in new[] { "--config PATH", "--demo", "--check-config", "--probe URL", "--hash-password", "--version", "--help", "--Section:Key=value" })
+        {
+            Assert.Contains(option, process.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Check_config_accepts_a_valid_file()
     {
         await using var process = ProxyProcess.StartBuilt("--check-config", Write(Config()));
