@@ -195,7 +195,7 @@ declare -A all
 for r in $(seq "$rounds"); do
     for test in "${tests[@]}"; do
         for t in $(targets "$test"); do
-            c0=$(cpu_ticks "$t"); s0=$(date +%s.%N)
+            c0=$(cpu_ticks "$t")
             read -r rps mbs p50 p99 < <(run "$test" "$t")
             case $test in
                 # Uploads: CPU seconds per GB.
