@@ -9,7 +9,7 @@ namespace ExchangeProxy.Protection;
 /// as YARP's own limits step (which runs after the proxy's steps) would: before, every chunked body met Kestrel's
 /// default of 30 MB, whatever its service allows.
 /// </summary>
-public sealed partial class FirstChunkCheck(RequestDelegate next, ILogger<StrictRequests> logger, EdgeRefusals refusals)
+public sealed class FirstChunkCheck(RequestDelegate next, ILogger<StrictRequests> logger, EdgeRefusals refusals)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -32,16 +32,11 @@ public sealed partial class FirstChunkCheck(RequestDelegate next, ILogger<Strict
             {
                 // Kestrel's chunk parser: BadHttpRequestException, or IOException for a size that overflows.
                 var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "";
-                var reason = $"a malformed chunked body ({e.Message})";
-                LogRefused(logger, context.Connection.RemoteIpAddress, request.Method, target, reason);
-                await refusals.RefuseAsync(context, "StrictHttp", StatusCodes.Status400BadRequest, $"400 Refused: {reason}.\n");
+                await StrictRequests.RefuseAsync(logger, refusals, context, target, $"a malformed chunked body ({e.Message})");
                 return;
             }
         }
 
         await next(context);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused StrictHttp from {ClientIp}: {Method} {Target}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, System.Net.IPAddress? clientIp, string method, string target, string reason);
 }

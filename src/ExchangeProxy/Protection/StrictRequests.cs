@@ -30,7 +30,7 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
 
             if (refusal is not null)
             {
-                await RefuseAsync(context, target, refusal);
+                await RefuseAsync(logger, refusals, context, target, refusal);
                 return;
             }
         }
@@ -38,7 +38,8 @@ public sealed partial class StrictRequests(RequestDelegate next, ILogger<StrictR
         await next(context);
     }
 
-    private Task RefuseAsync(HttpContext context, string target, string reason)
+    /// <summary>Logs and answers a request refused for its framing: here, and for a malformed first chunk (<see cref="FirstChunkCheck"/>).</summary>
+    public static Task RefuseAsync(ILogger logger, EdgeRefusals refusals, HttpContext context, string target, string reason)
     {
         LogRefused(logger, context.Connection.RemoteIpAddress, context.Request.Method, target, reason);
         return refusals.RefuseAsync(context, "StrictHttp", StatusCodes.Status400BadRequest, $"400 Refused: {reason}.\n");
