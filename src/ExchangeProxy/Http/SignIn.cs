@@ -1,4 +1,5 @@
 using System.Text;
+using ExchangeProxy.WindowsAuth;
 
 namespace ExchangeProxy.Http;
 
@@ -35,7 +36,13 @@ public sealed record SignIn(string? User, string? DeviceId, string? DeviceType)
             return null;
         }
 
-        var scheme = authorization.AsSpan(0, space);
+        // Only the schemes that name an account are decoded; a Bearer token or an unknown scheme is left alone.
+        var basic = authorization.AsSpan(0, space).Equals("Basic", StringComparison.OrdinalIgnoreCase);
+        if (!basic && !ConnectionBoundAuth.IsCredential(authorization))
+        {
+            return null;
+        }
+
         var credentials = authorization.AsSpan(space + 1).Trim();
         var bytes = new byte[credentials.Length];
         if (!Convert.TryFromBase64Chars(credentials, bytes, out var length))
@@ -43,16 +50,14 @@ public sealed record SignIn(string? User, string? DeviceId, string? DeviceType)
             return null;
         }
 
-        if (scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        if (basic)
         {
             var decoded = Encoding.UTF8.GetString(bytes, 0, length);
             var colon = decoded.IndexOf(':', StringComparison.Ordinal);
             return colon > 0 ? decoded[..colon] : null;
         }
 
-        return scheme.Equals("NTLM", StringComparison.OrdinalIgnoreCase) || scheme.Equals("Negotiate", StringComparison.OrdinalIgnoreCase)
-            ? NtlmAuthenticateMessage.ReadAccount(bytes.AsSpan(0, length))
-            : null;
+        return NtlmAuthenticateMessage.ReadAccount(bytes.AsSpan(0, length));
     }
 
     /// <summary>What a client wrote goes to the log: no control characters, and not without end.</summary>
