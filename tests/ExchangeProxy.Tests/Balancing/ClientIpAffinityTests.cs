@@ -21,6 +21,14 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
         return config;
     }
 
+    /// <summary>Client-IP affinity on OWA, the table shared through <paramref name="redis"/>.</summary>
+    private ProxyConfig SharedThrough(RedisServer redis)
+    {
+        var config = Sticky();
+        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        return config;
+    }
+
     private static IPAddress Client(int n) => IPAddress.Parse($"127.0.0.{n}");
 
     private static async Task<string> ServerOf(HttpClient client, string path = "/owa/")
@@ -151,8 +159,7 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     public async Task Two_instances_sharing_a_redis_keep_a_client_on_its_server()
     {
         await using var redis = await RedisServer.StartAsync();
-        var config = Sticky();
-        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        var config = SharedThrough(redis);
         await using var a = await RunningProxy.StartAsync(config);
         await using var b = await RunningProxy.StartAsync(config);
 
@@ -174,8 +181,7 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     public async Task Killing_redis_mid_traffic_loses_no_request_and_sharing_resumes_when_it_returns()
     {
         await using var redis = await RedisServer.StartAsync();
-        var config = Sticky();
-        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        var config = SharedThrough(redis);
         await using var proxy = await RunningProxy.StartAsync(config);
         var store = proxy.Services.GetRequiredService<StickTables>().Store!;
 
@@ -212,8 +218,7 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     public async Task What_an_instance_decided_while_redis_was_down_is_pushed_back_so_a_second_instance_agrees()
     {
         await using var redis = await RedisServer.StartAsync();
-        var config = Sticky();
-        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        var config = SharedThrough(redis);
         await using var a = await RunningProxy.StartAsync(config);
         await using var b = await RunningProxy.StartAsync(config);
         // B's round robin is one step ahead of A's: balancing afresh, B would send every client elsewhere.
@@ -246,8 +251,7 @@ public sealed class ClientIpAffinityTests : TwoCasServersTest
     {
         await using var redis = await RedisServer.StartAsync();
         await redis.KillAsync();
-        var config = Sticky();
-        config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        var config = SharedThrough(redis);
         await using var proxy = await RunningProxy.StartAsync(config);
 
         var server = await ServerOf(proxy, 2);
