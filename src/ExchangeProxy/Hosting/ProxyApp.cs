@@ -8,6 +8,7 @@ using ExchangeProxy.Http;
 using ExchangeProxy.Protection;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -167,6 +168,9 @@ public static partial class ProxyApp
         services.AddSingleton<ListenerEndpoints>();
         services.AddSingleton<ConnectionLimit>();
         services.AddHostedService<MemoryTrim>();
+        // Over Kestrel's own (registered before): uploads are read 32 KB per system call instead of 4 KB.
+        services.AddSingleton<LargeBlockMemoryPoolFactory>();
+        services.AddSingleton<IMemoryPoolFactory<byte>>(s => s.GetRequiredService<LargeBlockMemoryPoolFactory>());
         services.FollowTotalHeaderSize(accepted.Root);
         services.AddProxyModel(model, accepted, builder.Configuration, checkListenerCertificates: demo is null)
             .AddBalancing()
