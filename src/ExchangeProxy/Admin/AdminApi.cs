@@ -6,14 +6,16 @@ using ExchangeProxy.Health;
 namespace ExchangeProxy.Admin;
 
 /// <summary>
-/// The maintenance API on the admin listener:
-/// <c>GET /api/servers</c> (every service and the state of its servers) and
-/// <c>POST /api/servers/{server}/{drain|maint|ready}</c>, optionally <c>?service=owa</c> for one service.
+/// The admin listener's pages and API: the stats page and its data, <c>GET /api/servers</c> (every service and the
+/// state of its servers), <c>POST /api/servers/{server}/{drain|maint|ready}</c>, optionally <c>?service=owa</c> for
+/// one service, and HAProxy's other runtime commands (<see cref="RuntimeApi"/>).
 /// </summary>
 public static class AdminApi
 {
     public const string Usage =
-        "GET / (stats page), /;json, /;csv, /metrics; GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; GET /health, /health/live, /health/ready";
+        "GET / (stats page), /;json, /;csv, /metrics; GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; "
+        + "POST /api/servers/{server}/weight/{0-256|configured}[?service=name]; POST /api/servers/{server}/shutdown-sessions[?service=name]; "
+        + "GET /api/tables[/{table}][?client=address&server=name]; POST /api/tables/{table}/clear[?client=address&server=name]; GET /health, /health/live, /health/ready";
 
     private static readonly Lazy<byte[]> Page = new(() =>
     {
@@ -24,7 +26,7 @@ public static class AdminApi
         return copy.ToArray();
     });
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         WriteIndented = true,
@@ -52,6 +54,21 @@ public static class AdminApi
                 var reports = context.RequestServices.GetRequiredService<ServiceReports>();
                 await context.Response.WriteAsJsonAsync(new { services = reports.Build() }, Json);
                 return;
+            case ["api", "servers", var server, "weight", var weight] when HttpMethods.IsPost(method):
+                await RuntimeApi.SetWeightAsync(context, server, weight);
+                return;
+            case ["api", "servers", var server, "shutdown-sessions"] when HttpMethods.IsPost(method):
+                await RuntimeApi.ShutdownSessionsAsync(context, server);
+                return;
+            case ["api", "tables"] when HttpMethods.IsGet(method):
+                await RuntimeApi.ShowTablesAsync(context, null);
+                return;
+            case ["api", "tables", var table] when HttpMethods.IsGet(method):
+                await RuntimeApi.ShowTablesAsync(context, table);
+                return;
+            case ["api", "tables", var table, "clear"] when HttpMethods.IsPost(method):
+                await RuntimeApi.ClearTableAsync(context, table);
+                return;
             case ["api", "servers", var server, var action] when HttpMethods.IsPost(method):
                 await SetAsync(context, server, action, context.Request.Query["service"].ToString());
                 return;
@@ -69,28 +86,12 @@ public static class AdminApi
             return;
         }
 
-        var model = context.RequestServices.GetRequiredService<ProxyModelStore>().Current;
-        var known = model.Servers.FirstOrDefault(s => string.Equals(s.Name, server, StringComparison.OrdinalIgnoreCase));
-        if (known is null)
+        if (await FindServerAsync(context, server, service) is not { } found)
         {
-            await AnswerAsync(context, StatusCodes.Status404NotFound,
-                $"unknown server '{server}'; the servers are {string.Join(", ", model.Servers.Select(s => s.Name))}");
             return;
         }
 
-        string? serviceName = null;
-        if (service.Length > 0)
-        {
-            serviceName = model.Pools.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.OrdinalIgnoreCase)
-                && s.Servers.Contains(known))?.Name;
-            if (serviceName is null)
-            {
-                await AnswerAsync(context, StatusCodes.Status404NotFound,
-                    $"'{service}' is not a service of {known.Name}; its services are "
-                    + string.Join(", ", model.Pools.Where(s => s.Servers.Contains(known)).Select(s => s.Name)));
-                return;
-            }
-        }
+        var (known, serviceName) = found;
 
         try
         {
@@ -105,7 +106,37 @@ public static class AdminApi
         await context.Response.WriteAsJsonAsync(new { server = known.Name, service = serviceName ?? "all", state }, Json);
     }
 
-    private static Task AnswerAsync(HttpContext context, int status, string message)
+    /// <summary>The configured server of that name and, when <paramref name="service"/> is given, its service of that name; else answers 404 and returns null.</summary>
+    internal static async Task<(BackendServer Server, string? Service)?> FindServerAsync(HttpContext context, string server, string service)
+    {
+        var model = context.RequestServices.GetRequiredService<ProxyModelStore>().Current;
+        var known = model.Servers.FirstOrDefault(s => string.Equals(s.Name, server, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound,
+                $"unknown server '{server}'; the servers are {string.Join(", ", model.Servers.Select(s => s.Name))}");
+            return null;
+        }
+
+        if (service.Length == 0)
+        {
+            return (known, null);
+        }
+
+        var serviceName = model.Pools.FirstOrDefault(s => string.Equals(s.Name, service, StringComparison.OrdinalIgnoreCase)
+            && s.Servers.Contains(known))?.Name;
+        if (serviceName is null)
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound,
+                $"'{service}' is not a service of {known.Name}; its services are "
+                + string.Join(", ", model.Pools.Where(s => s.Servers.Contains(known)).Select(s => s.Name)));
+            return null;
+        }
+
+        return (known, serviceName);
+    }
+
+    internal static Task AnswerAsync(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(new { error = message }, Json);

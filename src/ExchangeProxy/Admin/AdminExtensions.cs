@@ -20,6 +20,7 @@ public static class AdminExtensions
     {
         services.AddMaintenanceStates();
         services.TryAddSingleton(new ConfigFile(configPath));
+        services.TryAddSingleton<SharedMaintenance>();
         services.TryAddSingleton<StatsCollector>();
         services.TryAddSingleton<PrometheusMetrics>();
         return services;
@@ -33,7 +34,7 @@ public static class AdminExtensions
     }
 
     /// <summary>
-    /// Opens the state file (and the one a reload names), starts the metrics (so the first scrape has every instrument) and the stats clock,
+    /// Opens the state file (and the one a reload names), shares it through the configured Redis, starts the metrics (so the first scrape has every instrument) and the stats clock,
     /// and sends the admin listener's requests to the admin branch, never to the proxy.
     /// </summary>
     public static WebApplication UseAdmin(this WebApplication app)
@@ -52,6 +53,7 @@ public static class AdminExtensions
                 maintenance.Open(StateFile());
             }
         });
+        app.Services.GetRequiredService<SharedMaintenance>().Follow(models);
         app.Services.GetRequiredService<PrometheusMetrics>();
         app.Lifetime.ApplicationStarted.Register(app.Services.GetRequiredService<StatsCollector>().MarkStarted);
         AdminListener.Branch(app);

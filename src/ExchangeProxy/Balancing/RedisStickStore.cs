@@ -63,17 +63,8 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
 
     /// <summary>Returns at once even when Redis is down: the connection is made, and remade, in the background.</summary>
     public static RedisStickStore Connect(
-        StickStoreSettings settings, Func<IReadOnlyCollection<StickTable>> tables, TimeProvider time, ILogger<RedisStickStore> logger)
-    {
-        var options = ConfigurationOptions.Parse(settings.Configuration);
-        options.AbortOnConnectFail = false;
-        // While disconnected, fail commands at once instead of queueing them behind a request.
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.AsyncTimeout = options.SyncTimeout = (int)Math.Max(1, settings.Timeout.TotalMilliseconds);
-        options.ConnectTimeout = 2000;
-        options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
-        return new RedisStickStore(ConnectionMultiplexer.Connect(options), settings, tables, time, logger);
-    }
+        StickStoreSettings settings, Func<IReadOnlyCollection<StickTable>> tables, TimeProvider time, ILogger<RedisStickStore> logger) =>
+        new(RedisConnection.Connect(settings), settings, tables, time, logger);
 
     public async ValueTask<string?> FindAsync(string table, ClientKey key, CancellationToken cancellationToken)
     {
@@ -115,6 +106,32 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
         {
             WriteFailed(e);
         }
+    }
+
+    /// <summary>
+    /// Deletes the shared entries that match, those other instances wrote included: the client's, those of
+    /// <paramref name="server"/>, or the whole table. Returns how many were deleted.
+    /// </summary>
+    /// <exception cref="RedisException">Redis did not answer; the caller says so.</exception>
+    public async Task<long> ClearAsync(string table, ClientKey? key, string? server)
+    {
+        if (key is { } client)
+        {
+            var value = await _database.StringGetAsync(KeyOf(table, client));
+            return !value.IsNull && (server is null || string.Equals(value, server, StringComparison.OrdinalIgnoreCase))
+                && await _database.KeyDeleteAsync(KeyOf(table, client)) ? 1 : 0;
+        }
+
+        long deleted = 0;
+        await foreach (var name in _redis.GetServer(_redis.GetEndPoints()[0]).KeysAsync(pattern: $"{_prefix}{table}:*", pageSize: 1000))
+        {
+            if (server is null || string.Equals(await _database.StringGetAsync(name), server, StringComparison.OrdinalIgnoreCase))
+            {
+                deleted += await _database.KeyDeleteAsync(name) ? 1 : 0;
+            }
+        }
+
+        return deleted;
     }
 
     private void WriteFailed(Exception e)

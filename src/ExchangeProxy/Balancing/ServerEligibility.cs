@@ -34,9 +34,12 @@ public sealed class ServerEligibility
             status?.State ?? ProbeState.Unknown,
             status?.IsPassiveDown(_time.GetUtcNow()) ?? false,
             _maintenance.For(pool, server),
-            weight,
+            _maintenance.WeightOf(pool, server, weight),
             (status?.Check.Type ?? CheckType.Http) == CheckType.None);
     }
 
     public ServerCondition Of(IServerPool pool, BackendServer server) => Of(pool.Name, server.Name, server.Weight);
+
+    /// <summary>The server's weight in the pool: the operator's runtime weight, else the configured one.</summary>
+    public int WeightOf(IServerPool pool, BackendServer server) => _maintenance.WeightOf(pool.Name, server.Name, server.Weight);
 }

@@ -109,6 +109,33 @@ public sealed class StickTable
         }
     }
 
+    /// <summary>
+    /// Forgets the entries that match: the client's (<paramref name="key"/>), those of <paramref name="server"/>, or
+    /// all when neither is given (HAProxy's <c>clear table</c>). Returns what was forgotten.
+    /// </summary>
+    public List<StickEntry> Clear(ClientKey? key, string? server)
+    {
+        var cleared = new List<StickEntry>();
+        lock (_lock)
+        {
+            DropExpired(_time.GetTimestamp());
+            for (var slot = _hot; slot != None;)
+            {
+                var entry = _entries[slot];
+                var older = entry.Older;
+                if ((key is null || entry.Key == key) && (server is null || string.Equals(entry.Server, server, StringComparison.OrdinalIgnoreCase)))
+                {
+                    cleared.Add(new StickEntry(entry.Key, entry.Server, TimeSpan.Zero));
+                    Remove(slot);
+                }
+
+                slot = older;
+            }
+        }
+
+        return cleared;
+    }
+
     /// <summary>The stuck server was down or out: the client is being sent elsewhere.</summary>
     public void CountRedispatch() => Interlocked.Increment(ref _redispatches);
 

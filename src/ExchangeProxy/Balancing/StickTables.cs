@@ -100,6 +100,30 @@ public sealed partial class StickTables : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the matching entries here and in the shared store (HAProxy's <c>clear table</c>); the clients
+    /// concerned are balanced afresh on their next request. Returns how many entries went, here and in the store
+    /// (null: no store, or it did not answer).
+    /// </summary>
+    public async Task<(int Local, long? Shared)> ClearAsync(StickTable table, ClientKey? key, string? server)
+    {
+        var local = table.Clear(key, server).Count;
+        if (_store is not { } store)
+        {
+            return (local, null);
+        }
+
+        try
+        {
+            return (local, await store.ClearAsync(table.Name, key, server));
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            LogClearFailed(_logger, table.Name, e.Message);
+            return (local, null);
+        }
+    }
+
     public void Apply(ProxyModel model)
     {
         ApplyStore(model.Redis);
@@ -164,6 +188,9 @@ public sealed partial class StickTables : IDisposable
     }
 
     private static KeyValuePair<string, object?> Tag(StickTable table) => new("table", table.Name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stick table {Table} cleared here, but not in Redis: {Reason}")]
+    private static partial void LogClearFailed(ILogger logger, string table, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stick tables are local to this instance (no ExchangeProxy:Redis)")]
     private static partial void LogNoStore(ILogger logger);

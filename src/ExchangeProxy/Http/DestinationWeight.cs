@@ -1,4 +1,5 @@
 using System.Globalization;
+using ExchangeProxy.Admin;
 using Yarp.ReverseProxy.Model;
 
 namespace ExchangeProxy.Http;
@@ -15,4 +16,10 @@ public static class DestinationWeight
         && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var weight)
             ? weight
             : 1;
+
+    /// <summary>How the balancers weigh a cluster's destinations: by the operator's runtime weights when any is set.</summary>
+    public static Func<DestinationState, int> In(ClusterState cluster, MaintenanceStates maintenance) =>
+        maintenance.HasWeights && YarpModel.ServiceOf(cluster.Model.Config) is { } service
+            ? destination => maintenance.WeightOf(service, destination.DestinationId, Of(destination))
+            : Of;
 }

@@ -1,3 +1,4 @@
+using ExchangeProxy.Admin;
 using ExchangeProxy.Balancing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
@@ -8,7 +9,7 @@ namespace ExchangeProxy.Http;
 /// HAProxy's <c>balance leastconn</c>: the server with the fewest requests in flight relative to its
 /// weight; ties rotate so idle servers share the load evenly.
 /// </summary>
-public sealed class WeightedLeastConnPolicy : ILoadBalancingPolicy
+public sealed class WeightedLeastConnPolicy(MaintenanceStates maintenance) : ILoadBalancingPolicy
 {
     public const string PolicyName = "ExchangeProxy.LeastConn";
 
@@ -17,5 +18,5 @@ public sealed class WeightedLeastConnPolicy : ILoadBalancingPolicy
     public string Name => PolicyName;
 
     public DestinationState? PickDestination(HttpContext context, ClusterState cluster, IReadOnlyList<DestinationState> availableDestinations) =>
-        Weighted.LeastLoaded(availableDestinations, DestinationWeight.Of, static d => d.ConcurrentRequestCount, Interlocked.Increment(ref _rotation));
+        Weighted.LeastLoaded(availableDestinations, DestinationWeight.In(cluster, maintenance), static d => d.ConcurrentRequestCount, Interlocked.Increment(ref _rotation));
 }

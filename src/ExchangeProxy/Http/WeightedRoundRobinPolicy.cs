@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ExchangeProxy.Admin;
 using ExchangeProxy.Balancing;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
@@ -9,7 +10,7 @@ namespace ExchangeProxy.Http;
 /// Smooth weighted round robin over a cluster's destinations (see <see cref="Weighted.RoundRobin"/>), as
 /// HAProxy's <c>balance roundrobin</c>.
 /// </summary>
-public sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
+public sealed class WeightedRoundRobinPolicy(MaintenanceStates maintenance) : ILoadBalancingPolicy
 {
     public const string PolicyName = "ExchangeProxy.RoundRobin";
 
@@ -23,7 +24,7 @@ public sealed class WeightedRoundRobinPolicy : ILoadBalancingPolicy
         var gate = _clusterLocks.GetValue(cluster, static _ => new Lock());
         lock (gate)
         {
-            return Weighted.RoundRobin(availableDestinations, _currentWeights, DestinationWeight.Of,
+            return Weighted.RoundRobin(availableDestinations, _currentWeights, DestinationWeight.In(cluster, maintenance),
                 static (destination, weights) => weights.GetValue(destination, static _ => new StrongBox<long>()));
         }
     }

@@ -124,7 +124,11 @@ public sealed partial class TcpProxyHandler(
         selector.Stick(pool, client.Address, server);
         var counters = statistics.For(ServerStatistics.Tcp, pool.Name, server.Name);
         counters.Start();
-        using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time);
+        using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time)
+        {
+            Pool = pool.Name,
+            Server = server.Name,
+        };
         try
         {
             if (pool.SendProxy != ProxyProtocolVersion.None)

@@ -43,10 +43,10 @@ public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables
         var state = _pools.GetOrAdd(pool.Name, static _ => new PoolState());
         return pool.Balance switch
         {
-            BalanceMode.LeastConn => Weighted.LeastLoaded(candidates, static s => s.Weight,
+            BalanceMode.LeastConn => Weighted.LeastLoaded(candidates, s => eligibility.WeightOf(pool, s),
                 s => Volatile.Read(ref statistics.For(ServerStatistics.Tcp, pool.Name, s.Name).Active), Interlocked.Increment(ref state.Rotation)),
-            BalanceMode.SourceHash => Weighted.ByHash(candidates, static s => s.Weight, NameOf, client),
-            _ => RoundRobin(state, candidates),
+            BalanceMode.SourceHash => Weighted.ByHash(candidates, s => eligibility.WeightOf(pool, s), NameOf, client),
+            _ => RoundRobin(state, candidates, s => eligibility.WeightOf(pool, s)),
         };
     }
 
@@ -59,11 +59,11 @@ public sealed class TcpServerSelector(ServerEligibility eligibility, StickTables
         }
     }
 
-    private static BackendServer? RoundRobin(PoolState state, List<BackendServer> candidates)
+    private static BackendServer? RoundRobin(PoolState state, List<BackendServer> candidates, Func<BackendServer, int> weightOf)
     {
         lock (state.Gate)
         {
-            return Weighted.RoundRobin(candidates, state, static s => s.Weight,
+            return Weighted.RoundRobin(candidates, state, weightOf,
                 static (server, pool) => pool.Current.GetValue(server, static _ => new StrongBox<long>()));
         }
     }

@@ -27,6 +27,12 @@ public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters
     private int _serverTurn;
     private int _termination = -1;
 
+    /// <summary>The pool (listener or SNI namespace) the session belongs to.</summary>
+    public required string Pool { get; init; }
+
+    /// <summary>The server the session was connected to.</summary>
+    public required string Server { get; init; }
+
     public long BytesIn { get; private set; }
 
     public long BytesOut { get; private set; }
@@ -165,6 +171,9 @@ public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters
         Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
         Volatile.Write(ref _serverTurn, serverTurn);
     }
+
+    /// <summary>Ends the session now, as the operator asked.</summary>
+    public void Kill() => End(TcpTermination.Killed);
 
     /// <summary>Records the first reason and stops both directions.</summary>
     private void End(TcpTermination reason)

@@ -16,4 +16,7 @@ public enum TcpTermination
     ProxyNotTrusted,
     NotAllowed,
     Shutdown,
+
+    /// <summary>The operator closed the server's sessions (HAProxy's <c>shutdown sessions server</c>).</summary>
+    Killed,
 }

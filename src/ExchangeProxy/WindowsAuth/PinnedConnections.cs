@@ -48,6 +48,22 @@ public sealed partial class PinnedConnections
         return closed;
     }
 
+    /// <summary>Closes the client connections pinned to <paramref name="server"/>, through one cluster or all; returns how many.</summary>
+    public int CloseServer(string server, string? clusterId)
+    {
+        var closed = 0;
+        foreach (var pin in _pins.Keys)
+        {
+            if (string.Equals(pin.Server, server, StringComparison.OrdinalIgnoreCase) && (clusterId is null || pin.ClusterId == clusterId))
+            {
+                pin.Close();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
+
     internal void Add(PinnedBackend pin)
     {
         _pins.TryAdd(pin, 0);

@@ -95,7 +95,7 @@ public sealed class MaintenanceTests : TwoCasServersTest, IDisposable
         {
             Assert.Equal(["exchange2"], await ServersOf(restarted, "/owa/"));
             Assert.Contains(restarted.Logs.Entries, e => e.Message.Contains(
-                "Server \"exchange1\" is Ready from the state file (per service: \"owa Maint\")", StringComparison.Ordinal));
+                "Server \"exchange1\" is \"ready, owa maint\" from the state file", StringComparison.Ordinal));
 
             using var admin = restarted.CreateAdminClient();
             await PostAsync(admin, "/api/servers/exchange1/ready");
