@@ -111,6 +111,39 @@ public sealed class MaintenanceTests : TwoCasServersTest, IDisposable
     }
 
     [Fact]
+    public async Task Shutdown_sessions_closes_the_connections_pinned_to_the_server_and_they_sign_in_again()
+    {
+        await using var proxy = await RunningProxy.StartAsync(StickyOwa());
+        using var admin = proxy.CreateAdminClient();
+        var outlooks = Enumerable.Range(0, 4).Select(i => new SigningInClient(proxy, $"user{i}")).ToList();
+        var signedIn = await Task.WhenAll(outlooks.Select(o => o.SignInAsync("/EWS/Exchange.asmx")));
+        var pins = proxy.Services.GetRequiredService<ExchangeProxy.WindowsAuth.PinnedConnections>();
+        Assert.Equal(4, pins.Count);
+
+        var shut = await PostAsync(admin, "/api/servers/exchange1/shutdown-sessions");
+        var onExchange1 = signedIn.Count(s => s.Server == "exchange1");
+        Assert.Equal(onExchange1, shut.GetProperty("pinnedConnections").GetInt32());
+        await Eventually.TrueAsync(() => pins.Count == 4 - onExchange1, "the connections pinned to exchange1 closed");
+
+        // The others carry on over their connection; the closed ones sign in again over a new one.
+        for (var i = 0; i < outlooks.Count; i++)
+        {
+            if (signedIn[i].Server == "exchange1")
+            {
+                await outlooks[i].SignInAsync("/EWS/Exchange.asmx");
+                Assert.Equal(2, outlooks[i].Connections);
+            }
+            else
+            {
+                Assert.Equal("exchange2", (await outlooks[i].WhoAmIAsync("/EWS/Exchange.asmx")).Server);
+                Assert.Equal(1, outlooks[i].Connections);
+            }
+        }
+
+        outlooks.ForEach(o => o.Dispose());
+    }
+
+    [Fact]
     public async Task The_api_needs_its_key_when_one_is_configured_and_health_does_not()
     {
         var config = StickyOwa();

@@ -157,6 +157,50 @@ public sealed class TcpListenerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Shutdown_sessions_ends_the_servers_connections_at_once_and_leaves_the_others()
+    {
+        await using var proxy = await RunningProxy.StartAsync(Config(new JsonObject { ["Check"] = new JsonObject { ["Type"] = "None" } }));
+        var clients = new List<(TcpTestClient Client, string? Backend)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var client = await TcpTestClient.ConnectAsync(proxy.TcpListener("tcp"));
+            clients.Add((client, await client.ReadLineAsync()));
+        }
+
+        using var admin = proxy.CreateAdminClient();
+        using var response = await admin.PostAsync("/api/servers/backend1/shutdown-sessions?service=tcp", content: null);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.IsSuccessStatusCode, body.ToString());
+        Assert.Equal(clients.Count(c => c.Backend == "backend1"), body.GetProperty("layer4Sessions").GetInt32());
+
+        foreach (var (client, backend) in clients)
+        {
+            if (backend == "backend1")
+            {
+                Assert.True(await client.ClosedAsync(TimeSpan.FromSeconds(10)), "the server's session ends");
+            }
+            else
+            {
+                await client.WriteAsync("still there?\n");
+                Assert.Equal("still there?", await client.ReadLineAsync());
+            }
+
+            await client.DisposeAsync();
+        }
+
+        await Eventually.TrueAsync(() => proxy.Logs.Entries.Any(e => e.Message.Contains("-> \"tcp\"/\"backend1\"", StringComparison.Ordinal)
+            && e.Message.EndsWith("Killed", StringComparison.Ordinal)), "the ended sessions are logged as killed");
+        // The server itself stays in service: new clients reach it again.
+        var greetings = new List<string?>();
+        for (var i = 0; i < 4; i++)
+        {
+            greetings.Add(await GreetingAsync(proxy));
+        }
+
+        Assert.Contains("backend1", greetings);
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_retried_on_another_backend_and_the_client_never_sees_it()
     {
         var config = Config(new JsonObject { ["Servers"] = new JsonArray("dead", "backend2"), ["Check"] = new JsonObject { ["Type"] = "None" } });
