@@ -50,6 +50,17 @@ public sealed class StatsPageBrowserTests : TwoCasServersTest
         var ews = servers.GetProperty("services").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "ews");
         Assert.Equal("ready", ews.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "exchange1").GetProperty("admin").GetString());
 
+        // A runtime weight typed into exchange2's OWA row: 0 takes no new clients, shown as DRAIN with weight 0.
+        const string Exchange2 = "document.querySelector('section[data-service=\"owa\"] tr[data-server=\"exchange2\"]')";
+        await chromium.EvaluateAsync(
+            $"(r => {{ r.querySelector('input.weight').value = '0'; r.querySelector('button[data-action=\"weight\"]').click(); }})({Exchange2})");
+        await Eventually.TrueAsync(
+            () => chromium.TrueAsync($"(r => r.querySelector('.state').innerText === 'DRAIN' && r.cells[6].innerText.trim() === '0')({Exchange2})"),
+            "the page shows exchange2 at weight 0 for OWA");
+        var maintenance = proxy.Services.GetRequiredService<ExchangeProxy.Admin.MaintenanceStates>();
+        Assert.Equal(0, maintenance.WeightOf("owa", "exchange2", 1));
+        Assert.Equal(1, maintenance.WeightOf("ews", "exchange2", 1));
+
         var png = await chromium.ScreenshotAsync();
         Assert.True(png.AsSpan(1, 3).SequenceEqual("PNG"u8));
         Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
