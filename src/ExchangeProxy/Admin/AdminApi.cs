@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ExchangeProxy.Configuration;
 using ExchangeProxy.Health;
+using ExchangeProxy.Protection;
 
 namespace ExchangeProxy.Admin;
 
@@ -15,7 +16,8 @@ public static class AdminApi
     public const string Usage =
         "GET / (stats page), /;json, /;csv, /metrics; GET /api/servers; POST /api/servers/{server}/drain|maint|ready[?service=name]; "
         + "POST /api/servers/{server}/weight/{0-256|configured}[?service=name]; POST /api/servers/{server}/shutdown-sessions[?service=name]; "
-        + "GET /api/tables[/{table}][?client=address&server=name]; POST /api/tables/{table}/clear[?client=address&server=name]; GET /health, /health/live, /health/ready";
+        + "GET /api/tables[/{table}][?client=address&server=name]; POST /api/tables/{table}/clear[?client=address&server=name]; "
+        + "GET /api/accounts; POST /api/accounts/unlock?user=|device=|address=; GET /health, /health/live, /health/ready";
 
     private static readonly Lazy<byte[]> Page = new(() =>
     {
@@ -69,6 +71,12 @@ public static class AdminApi
             case ["api", "tables", var table, "clear"] when HttpMethods.IsPost(method):
                 await RuntimeApi.ClearTableAsync(context, table);
                 return;
+            case ["api", "accounts"] when HttpMethods.IsGet(method):
+                await context.Response.WriteAsJsonAsync(new { accounts = context.RequestServices.GetRequiredService<AccountGuard>().List() }, Json);
+                return;
+            case ["api", "accounts", "unlock"] when HttpMethods.IsPost(method):
+                await UnlockAsync(context);
+                return;
             case ["api", "servers", var server, var action] when HttpMethods.IsPost(method):
                 await SetAsync(context, server, action, context.Request.Query["service"].ToString());
                 return;
@@ -104,6 +112,28 @@ public static class AdminApi
         }
 
         await context.Response.WriteAsJsonAsync(new { server = known.Name, service = serviceName ?? "all", state }, Json);
+    }
+
+    /// <summary>Lifts a lockout: <c>?user=</c>, <c>?device=</c> or <c>?address=</c>.</summary>
+    private static async Task UnlockAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        (AccountKind Kind, string Name)[] asked = [.. new[] { (AccountKind.User, "user"), (AccountKind.Device, "device"), (AccountKind.Address, "address") }
+            .Where(k => query[k.Item2].ToString().Length > 0).Select(k => (k.Item1, query[k.Item2].ToString()))];
+        if (asked.Length != 1)
+        {
+            await AnswerAsync(context, StatusCodes.Status400BadRequest, "say which to unlock: one of ?user=, ?device= or ?address=");
+            return;
+        }
+
+        var (kind, name) = asked[0];
+        if (!context.RequestServices.GetRequiredService<AccountGuard>().Unlock(kind, name))
+        {
+            await AnswerAsync(context, StatusCodes.Status404NotFound, $"no failed sign-ins or lockout of {kind.ToString().ToLowerInvariant()} '{name}'");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { unlocked = name, kind }, Json);
     }
 
     /// <summary>The configured server of that name and, when <paramref name="service"/> is given, its service of that name; else answers 404 and returns null.</summary>

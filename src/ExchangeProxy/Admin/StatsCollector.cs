@@ -17,7 +17,8 @@ public sealed class StatsCollector(
     TimeProvider time,
     ConfigFile configFile,
     EdgeRefusals refusals,
-    SharedMaintenance shared)
+    SharedMaintenance shared,
+    AccountGuard accounts)
 {
     private DateTimeOffset _started = time.GetUtcNow();
 
@@ -45,7 +46,7 @@ public sealed class StatsCollector(
 
         return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
             [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections,
-            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase), shared.Instances);
+            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase), shared.Instances, accounts.List());
     }
 
     private StatsRow Row(string layer, string service, ServerReport server, DateTimeOffset now)

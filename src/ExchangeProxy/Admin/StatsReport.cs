@@ -12,4 +12,5 @@ public sealed record StatsReport(
     int PinnedConnections,
     IReadOnlyList<StatsSection> Sections,
     IReadOnlyDictionary<string, long> RefusedAtTheEdge,
-    IReadOnlyList<InstanceView> Instances);
+    IReadOnlyList<InstanceView> Instances,
+    IReadOnlyList<Protection.AccountStatus> Accounts);

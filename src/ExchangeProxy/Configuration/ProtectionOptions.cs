@@ -20,4 +20,7 @@ public sealed class ProtectionOptions
 
     /// <summary>401 answers per client address on Windows auth services (password spraying); off unless set.</summary>
     public RateLimitOptions? Unauthorized { get; set; }
+
+    /// <summary>Soft lockouts of users, devices and addresses that keep failing to sign in; on by default.</summary>
+    public AccountProtectionOptions? Accounts { get; set; }
 }

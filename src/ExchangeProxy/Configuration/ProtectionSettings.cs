@@ -10,8 +10,12 @@ public sealed record ProtectionSettings(
     IReadOnlyList<EdgeRule> Rules,
     IReadOnlyDictionary<string, IReadOnlyList<IPNetwork>> InternalOnly,
     RateLimit? FormLogins = null,
-    RateLimit? Unauthorized = null)
+    RateLimit? Unauthorized = null,
+    AccountProtectionSettings? Accounts = null)
 {
+    /// <summary>The soft lockouts; the defaults where nothing was said.</summary>
+    public AccountProtectionSettings AccountProtection => Accounts ?? AccountProtectionSettings.Default;
+
     public static ProtectionSettings Resolve(ProtectionOptions configured, List<ConfigError> errors)
     {
         const string Key = $"{ExchangeProxyOptions.SectionName}:Protection";
@@ -49,7 +53,8 @@ public sealed record ProtectionSettings(
 
         return new ProtectionSettings(rules, internalOnly,
             RateLimit.Resolve(configured.FormLogins, $"{Key}:FormLogins", errors),
-            RateLimit.Resolve(configured.Unauthorized, $"{Key}:Unauthorized", errors));
+            RateLimit.Resolve(configured.Unauthorized, $"{Key}:Unauthorized", errors),
+            AccountProtectionSettings.Resolve(configured.Accounts, $"{Key}:Accounts", errors));
     }
 
     private static void AddRule(List<EdgeRule> rules, string key, string name, string? target, string? pattern, RuleAction action, List<ConfigError> errors)

@@ -63,6 +63,7 @@ public static class HttpExtensions
             proxy.UseMiddleware<Protection.FirstChunkCheck>();
             proxy.Use(TransferCounts.Track);
             proxy.Use(FormSignIn.ReadAsync);
+            proxy.Use(Protection.AccountProtection.GuardAsync);
             proxy.Use(ServiceLimits.Apply);
             proxy.Use(ProxyErrors.WriteReason);
             proxy.UseWindowsAuthPinning();

@@ -9,6 +9,7 @@ public static class ProtectionExtensions
     public static IServiceCollection AddProtection(this IServiceCollection services)
     {
         services.TryAddSingleton<EdgeRefusals>();
+        services.TryAddSingleton<AccountGuard>();
         return services;
     }
 

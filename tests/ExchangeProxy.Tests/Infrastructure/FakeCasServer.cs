@@ -151,9 +151,17 @@ public sealed class FakeCasServer : IAsyncDisposable
         }
     }
 
+    /// <summary>When set, the server checks passwords before it echoes (Basic on ActiveSync and EWS, OWA's form).</summary>
+    public FakeSignIns? SignIns { get; set; }
+
     private async Task EchoRequest(HttpContext context)
     {
         var request = context.Request;
+        if (SignIns is { } signIns && await signIns.HandleAsync(context))
+        {
+            return;
+        }
+
         if (int.TryParse(request.Query["delayMs"], out var delay))
         {
             await Task.Delay(delay, context.RequestAborted);
