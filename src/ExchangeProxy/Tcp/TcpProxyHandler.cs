@@ -123,7 +123,7 @@ public sealed partial class TcpProxyHandler(
         var connectMs = Time.GetElapsedTime(started).TotalMilliseconds;
         selector.Stick(pool, client.Address, server);
         var counters = statistics.For(ServerStatistics.Tcp, pool.Name, server.Name);
-        counters.Start();
+        var connected = counters.Start();
         using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time);
         try
         {
@@ -146,6 +146,7 @@ public sealed partial class TcpProxyHandler(
         {
             sweeper.Remove(session);
             counters.Finish();
+            counters.Took(connected);
         }
 
         var durationMs = Time.GetElapsedTime(started).TotalMilliseconds;
