@@ -47,7 +47,8 @@ public sealed class StatsTests : TwoCasServersTest
         var rows = csv.Skip(1).Select(line => line.Split(',')).Where(r => r[0] == "owa").ToDictionary(r => r[1]);
         Assert.Equal("5", rows["exchange1"][Array.IndexOf(columns, "stot")]);
         Assert.Equal("5", rows["exchange2"][Array.IndexOf(columns, "stot")]);
-        Assert.Equal("10", rows["TOTAL"][Array.IndexOf(columns, "stot")]);
+        Assert.Equal("10", rows["BACKEND"][Array.IndexOf(columns, "stot")]);
+        Assert.Equal("10", rows["FRONTEND"][Array.IndexOf(columns, "stot")]);
         Assert.Equal("UP", rows["exchange1"][Array.IndexOf(columns, "status")]);
         Assert.Equal("Http", rows["exchange1"][Array.IndexOf(columns, "check_type")]);
     }
