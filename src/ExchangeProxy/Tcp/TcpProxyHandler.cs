@@ -123,7 +123,7 @@ public sealed partial class TcpProxyHandler(
         var connectMs = Time.GetElapsedTime(started).TotalMilliseconds;
         selector.Stick(pool, client.Address, server);
         var counters = statistics.For(ServerStatistics.Tcp, pool.Name, server.Name);
-        var connected = counters.Start();
+        counters.Start();
         using var session = new TcpSession(connection.Transport, socket, counters, service.ClientTimeout, pool.ServerTimeout, Time);
         try
         {
@@ -146,7 +146,8 @@ public sealed partial class TcpProxyHandler(
         {
             sweeper.Remove(session);
             counters.Finish();
-            counters.Took(connected);
+            // From the accept, as HAProxy's Tt and this connection's log line count it.
+            counters.Took(started);
         }
 
         var durationMs = Time.GetElapsedTime(started).TotalMilliseconds;
