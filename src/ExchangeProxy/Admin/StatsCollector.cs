@@ -62,7 +62,7 @@ public sealed class StatsCollector(
             Volatile.Read(ref c.Active), Volatile.Read(ref c.MaxActive), Volatile.Read(ref c.Total), c.Rate.PerSecond(),
             Volatile.Read(ref c.BytesIn), Volatile.Read(ref c.BytesOut), Volatile.Read(ref c.ConnectErrors),
             Volatile.Read(ref c.ResponseErrors), Volatile.Read(ref c.ServerErrors), Volatile.Read(ref c.Retries),
-            Volatile.Read(ref c.Redispatches), server.Warning);
+            Volatile.Read(ref c.Redispatches), server.Warning, last?.Ok);
     }
 
     private static StatsRow Total(List<StatsRow> rows) => new(

@@ -1,6 +1,7 @@
 namespace ExchangeProxy.Admin;
 
 /// <param name="State">UP, DOWN, DRAIN, MAINT, or UNKNOWN before the first check.</param>
+/// <param name="CheckPassed">Whether the last check passed; null before the first, or without checks.</param>
 public sealed record StatsRow(
     string Server,
     string State,
@@ -21,4 +22,5 @@ public sealed record StatsRow(
     long ServerErrors,
     long Retries,
     long Redispatches,
-    string? Warning = null);
+    string? Warning = null,
+    bool? CheckPassed = null);

@@ -16,6 +16,7 @@ public static class BalancingExtensions
         services.AddHealthStates();
         services.AddMaintenanceStates();
         services.TryAddSingleton<ServerEligibility>();
+        services.TryAddSingleton<PrometheusRegistry>();
         services.TryAddSingleton<ServerStatistics>();
         services.TryAddSingleton<StickTables>();
 

@@ -76,14 +76,7 @@ public static class ProxyProgram
     }
 
     /// <summary>The assembly's informational version (with the commit it was built from, where the build knew it) and the runtime.</summary>
-    public static string VersionLine()
-    {
-        var assembly = typeof(ProxyProgram).Assembly;
-        var version = assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
-            ?? assembly.GetName().Version?.ToString() ?? "unknown";
-        return $"ExchangeProxy {version} on {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
-    }
+    public static string VersionLine() => $"ExchangeProxy {BuildVersion.Current} on {BuildVersion.Current.Runtime}";
 
     private static async Task<int> CheckConfigAsync(string path, TextWriter output, TextWriter error)
     {

@@ -20,7 +20,7 @@ public sealed class RequestCounting(RequestDelegate next, ServerStatistics stati
         }
 
         var counters = statistics.For(ServerStatistics.Http, service, destination.DestinationId);
-        counters.Start();
+        var started = counters.Start();
         var attempt = new ForwardAttempt(context, service, destination, counters);
         context.Features.Set(attempt);
         try
@@ -29,8 +29,10 @@ public sealed class RequestCounting(RequestDelegate next, ServerStatistics stati
         }
         finally
         {
-            // The server the request ended on: another one than chosen here when a retry moved it.
+            // The server the request ended on: another one than chosen here when a retry moved it. Its duration
+            // includes the failed attempts, as the client waited through them.
             Finish(attempt.Counters, context);
+            attempt.Counters.Took(started);
         }
     }
 

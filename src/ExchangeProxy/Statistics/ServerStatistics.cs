@@ -1,26 +1,40 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ExchangeProxy.Hosting;
+using Prometheus;
 
 namespace ExchangeProxy.Statistics;
 
 /// <summary>
 /// The counters of every server of every service and layer-4 pool, and of every layer-4 listener, for the stats
 /// page and the metrics: one set of instruments for both layers, tagged with the layer (service and pool names
-/// never clash: the configuration refuses a listener named as a service).
+/// never clash: the configuration refuses a listener named as a service). The counters are read at each scrape;
+/// the durations are a native histogram, as a histogram cannot be read back from counters.
 /// </summary>
 public sealed class ServerStatistics
 {
     public const string Http = "http";
     public const string Tcp = "tcp";
 
+    /// <summary>
+    /// Seconds. Up to a minute for ordinary requests (OWA, EWS, Autodiscover and OAB answer in milliseconds to
+    /// seconds; a minute is where a slow mailbox or a stuck server shows); then the long-lived ones at their own
+    /// limits: MAPI NotificationWait (5 min), Outlook's idle and EWS streaming (15 min), ActiveSync Ping's
+    /// heartbeat (up to 59 min) and layer-4 sessions; Outlook Anywhere channels of hours fall in +Inf.
+    /// </summary>
+    public static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
     private readonly ConcurrentDictionary<(string Service, string Server), ServerCounters> _servers = new();
     private readonly ConcurrentDictionary<string, ListenerCounters> _listeners = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
+    private readonly Histogram _durations;
 
-    public ServerStatistics(TimeProvider time, IMeterFactory meters)
+    public ServerStatistics(TimeProvider time, IMeterFactory meters, PrometheusRegistry prometheus)
     {
         _time = time;
+        _durations = prometheus.Factory.CreateHistogram("exchangeproxy_server_session_duration_seconds",
+            "How long requests (layer 7, until the response's last byte) or connections (layer 4) lasted, per server of each service",
+            ["layer", "service", "server"], new HistogramConfiguration { Buckets = DurationBuckets });
         var meter = meters.Create(ProxyMetrics.MeterName);
         meter.CreateObservableCounter("server.sessions", () => Measure(c => Volatile.Read(ref c.Total)), unit: "{session}",
             description: "Requests (layer 7) or connections (layer 4) sent to each server of each service");
@@ -49,7 +63,8 @@ public sealed class ServerStatistics
 
     /// <param name="layer"><see cref="Http"/> or <see cref="Tcp"/>.</param>
     public ServerCounters For(string layer, string service, string server) =>
-        _servers.GetOrAdd((service, server), static (_, state) => new ServerCounters(state.layer, state.time), (layer, time: _time));
+        _servers.GetOrAdd((service, server), static (key, state) =>
+            new ServerCounters(state.layer, state.self._time, state.self._durations.WithLabels(state.layer, key.Service, key.Server)), (layer, self: this));
 
     public ListenerCounters ForListener(string listener) => _listeners.GetOrAdd(listener, static _ => new ListenerCounters());
 

@@ -150,6 +150,8 @@ public sealed partial class TcpProxyHandler(
         {
             sweeper.Remove(session);
             counters.Finish();
+            // From the accept, as HAProxy's Tt and this connection's log line count it.
+            counters.Took(started);
         }
 
         var durationMs = Time.GetElapsedTime(started).TotalMilliseconds;

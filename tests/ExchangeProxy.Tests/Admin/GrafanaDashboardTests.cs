@@ -5,7 +5,7 @@ using ExchangeProxy.Tests.Infrastructure;
 
 namespace ExchangeProxy.Tests.Admin;
 
-/// <summary>deploy/grafana's dashboard asks only for metrics that /metrics serves.</summary>
+/// <summary>deploy/grafana's dashboard asks only for metrics that /metrics serves, and takes rates of counters only.</summary>
 public sealed partial class GrafanaDashboardTests : TwoCasServersTest
 {
     protected override bool WindowsAuth => true;
@@ -14,11 +14,13 @@ public sealed partial class GrafanaDashboardTests : TwoCasServersTest
     public async Task Every_metric_the_dashboard_queries_is_scraped_from_a_proxy_carrying_traffic()
     {
         var dashboard = JsonNode.Parse(await File.ReadAllTextAsync(Repository.PathOf("deploy/grafana/exchangeproxy.json")))!;
-        var names = dashboard["panels"]!.AsArray()
+        var expressions = dashboard["panels"]!.AsArray()
             .SelectMany(p => p!["targets"]!.AsArray().Select(t => t!["expr"]!.GetValue<string>()))
-            .SelectMany(expr => MetricName().Matches(expr).Select(m => m.Value))
-            .ToHashSet();
+            .ToList();
+        var names = expressions.SelectMany(expr => MetricName().Matches(expr).Select(m => m.Value)).ToHashSet();
+        var rated = expressions.SelectMany(expr => RateOf().Matches(expr).Select(m => m.Groups[1].Value)).ToHashSet();
         Assert.NotEmpty(names);
+        Assert.Contains("exchangeproxy_server_session_duration_seconds_bucket", rated);
 
         var config = Config().Service("owa", new JsonObject { ["Affinity"] = new JsonObject { ["Mode"] = "ClientIp" } })
             .Listener("https", new JsonObject { ["Listen"] = "127.0.0.1:0", ["Port"] = Exchange1.Port, ["Servers"] = new JsonArray("exchange1") });
@@ -43,8 +45,14 @@ public sealed partial class GrafanaDashboardTests : TwoCasServersTest
         using var admin = proxy.CreateAdminClient();
         var metrics = await admin.GetStringAsync("/metrics");
         Assert.All(names, name => Assert.Matches($"(?m)^{name}[{{ ]", metrics));
+        // rate() of a gauge means nothing: what the dashboard rates is a counter, or a histogram's buckets and count.
+        Assert.All(rated, name => Assert.Matches(
+            $"(?m)^# TYPE ({name} counter|{Regex.Replace(name, "_(bucket|count|sum)$", "")} histogram)$", metrics));
     }
 
     [GeneratedRegex(@"\b(exchangeproxy|microsoft_aspnetcore)_[a-z_]+")]
     private static partial Regex MetricName();
+
+    [GeneratedRegex(@"\brate\(([a-z_]+)")]
+    private static partial Regex RateOf();
 }

@@ -47,7 +47,8 @@ public sealed class StatsTests : TwoCasServersTest
         var rows = csv.Skip(1).Select(line => line.Split(',')).Where(r => r[0] == "owa").ToDictionary(r => r[1]);
         Assert.Equal("5", rows["exchange1"][Array.IndexOf(columns, "stot")]);
         Assert.Equal("5", rows["exchange2"][Array.IndexOf(columns, "stot")]);
-        Assert.Equal("10", rows["TOTAL"][Array.IndexOf(columns, "stot")]);
+        Assert.Equal("10", rows["BACKEND"][Array.IndexOf(columns, "stot")]);
+        Assert.Equal("10", rows["FRONTEND"][Array.IndexOf(columns, "stot")]);
         Assert.Equal("UP", rows["exchange1"][Array.IndexOf(columns, "status")]);
         Assert.Equal("Http", rows["exchange1"][Array.IndexOf(columns, "check_type")]);
     }
@@ -88,9 +89,9 @@ public sealed class StatsTests : TwoCasServersTest
         Assert.Equal(0, await curl.ExitCodeAsync(TimeSpan.FromSeconds(30)));
         var metrics = curl.Stdout;
 
-        Assert.Contains("# TYPE exchangeproxy_server_sessions ", metrics, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^exchangeproxy_server_sessions\{layer=""http"",server=""exchange1"",service=""ews""\} 2$", metrics);
-        Assert.Matches(@"(?m)^exchangeproxy_server_sessions\{layer=""http"",server=""exchange2"",service=""ews""\} 2$", metrics);
+        Assert.Contains("# TYPE exchangeproxy_server_sessions_total counter", metrics, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^exchangeproxy_server_sessions_total\{layer=""http"",server=""exchange1"",service=""ews""\} 2$", metrics);
+        Assert.Matches(@"(?m)^exchangeproxy_server_sessions_total\{layer=""http"",server=""exchange2"",service=""ews""\} 2$", metrics);
         Assert.Matches(@"(?m)^exchangeproxy_server_up\{server=""exchange2"",service=""owa""\} 1$", metrics);
         Assert.Matches(@"(?m)^exchangeproxy_server_admin_state\{server=""exchange1"",service=""owa""\} 0$", metrics);
         // Kestrel's own meter, not a copy of it; and nothing of the other hosts this test process runs.
