@@ -16,7 +16,8 @@ public sealed class StatsCollector(
     PinnedConnections pins,
     TimeProvider time,
     ConfigFile configFile,
-    EdgeRefusals refusals)
+    EdgeRefusals refusals,
+    CertificateExpiries certificates)
 {
     private DateTimeOffset _started = time.GetUtcNow();
 
@@ -44,7 +45,9 @@ public sealed class StatsCollector(
 
         return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
             [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections,
-            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase));
+            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase),
+            [.. certificates.Current().Select(c => new StatsCertificate(c.Kind, c.Name, c.Certificate.Subject, c.Certificate.Thumbprint,
+                c.Certificate.NotAfter, c.DaysLeft, c.Due, c.Describe()))]);
     }
 
     private StatsRow Row(string layer, string service, ServerReport server, DateTimeOffset now)

@@ -11,4 +11,5 @@ public sealed record StatsReport(
     double RefreshSeconds,
     int PinnedConnections,
     IReadOnlyList<StatsSection> Sections,
-    IReadOnlyDictionary<string, long> RefusedAtTheEdge);
+    IReadOnlyDictionary<string, long> RefusedAtTheEdge,
+    IReadOnlyList<StatsCertificate> Certificates);
