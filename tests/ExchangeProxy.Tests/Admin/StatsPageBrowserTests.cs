@@ -69,7 +69,9 @@ public sealed class StatsPageBrowserTests : TwoCasServersTest
         await chromium.NavigateAsync(proxy.AdminAddress!);
 
         const string Warning = "document.getElementById('certificate-warning')";
-        await Eventually.TrueAsync(() => chromium.TrueAsync($"{Warning}.innerText.includes(\"exchange1's certificate\")"), "the page warns of exchange1's certificate");
+        // Until the page has loaded the element is not there yet: that is a wait, not a failure.
+        await Eventually.TrueAsync(() => chromium.TrueAsync($"{Warning}?.innerText.includes(\"exchange1's certificate\") === true"),
+            "the page warns of exchange1's certificate");
         var date = soon.Certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(await chromium.TrueAsync($"{Warning}.innerText.includes('{date} UTC, in 10 days')"));
         // Shown, not merely present: it takes room on the page.
