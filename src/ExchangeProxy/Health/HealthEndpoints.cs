@@ -8,8 +8,9 @@ namespace ExchangeProxy.Health;
 /// <summary>
 /// ASP.NET Core health checks for monitoring. /health/live: the process serves. /health/ready: the first probe
 /// round is done. /health: Healthy (200) when every server of every service is usable, Degraded (200) when
-/// some are not or a certificate is due for renewal, Unhealthy (503) when a service has none. Public listeners answer with the status word only;
-/// the admin listener adds the JSON detail per service and server (in the AspNetCore.HealthChecks.UI format).
+/// some are not or a certificate is due for renewal, Unhealthy (503) when a service has none. Public listeners
+/// answer with the status word only; the admin listener adds the JSON detail per service and server (in the
+/// AspNetCore.HealthChecks.UI format) and the certificates.
 /// </summary>
 public static class HealthEndpoints
 {

@@ -18,7 +18,7 @@ namespace ExchangeProxy.Health;
 public sealed partial class ListenerCertificates : IDisposable
 {
     /// <summary>The endpoint name of certificates given in code (the demo's).</summary>
-    public const string InCode = "code";
+    private const string InCode = "code";
 
     private readonly IConfiguration? _configuration;
     private readonly IReadOnlyCollection<X509Certificate2> _inCode;
