@@ -18,7 +18,8 @@ public sealed class StatsCollector(
     ConfigFile configFile,
     EdgeRefusals refusals,
     SharedMaintenance shared,
-    AccountGuard accounts)
+    AccountGuard accounts,
+    CertificateExpiries certificates)
 {
     private DateTimeOffset _started = time.GetUtcNow();
 
@@ -46,7 +47,9 @@ public sealed class StatsCollector(
 
         return new StatsReport(now, now - _started, configFile.Path, models.LastLoaded, models.LastRejected,
             [.. models.LastErrors.Select(e => e.ToString())], model.Admin.StatsRefresh.TotalSeconds, pins.Count, sections,
-            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase), shared.Instances, accounts.List());
+            new SortedDictionary<string, long>(refusals.Counts.ToDictionary(), StringComparer.OrdinalIgnoreCase), shared.Instances, accounts.List(),
+            [.. certificates.Current().Select(c => new StatsCertificate(c.Kind, c.Name, c.Certificate.Subject, c.Certificate.Thumbprint,
+                c.Certificate.NotAfter, c.DaysLeft, c.Due, c.Describe()))]);
     }
 
     private StatsRow Row(string layer, string service, ServerReport server, DateTimeOffset now)

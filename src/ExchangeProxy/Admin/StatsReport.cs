@@ -13,4 +13,5 @@ public sealed record StatsReport(
     IReadOnlyList<StatsSection> Sections,
     IReadOnlyDictionary<string, long> RefusedAtTheEdge,
     IReadOnlyList<InstanceView> Instances,
-    IReadOnlyList<Protection.AccountStatus> Accounts);
+    IReadOnlyList<Protection.AccountStatus> Accounts,
+    IReadOnlyList<StatsCertificate> Certificates);

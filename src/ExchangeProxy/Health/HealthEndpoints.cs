@@ -8,8 +8,9 @@ namespace ExchangeProxy.Health;
 /// <summary>
 /// ASP.NET Core health checks for monitoring. /health/live: the process serves. /health/ready: the first probe
 /// round is done. /health: Healthy (200) when every server of every service is usable, Degraded (200) when
-/// some are not, Unhealthy (503) when a service has none. Public listeners answer with the status word only;
-/// the admin listener adds the JSON detail per service and server (in the AspNetCore.HealthChecks.UI format).
+/// some are not or a certificate is due for renewal, Unhealthy (503) when a service has none. Public listeners
+/// answer with the status word only; the admin listener adds the JSON detail per service and server (in the
+/// AspNetCore.HealthChecks.UI format) and the certificates.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -20,6 +21,7 @@ public static class HealthEndpoints
     internal const string ReadyTag = "ready";
     internal const string ServicesTag = "services";
     internal const string ServicesCheck = "services";
+    internal const string CertificatesCheck = "certificates";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -67,7 +69,13 @@ public static class HealthEndpoints
             }
             else
             {
-                entries[name] = new { status = entry.Status.ToString(), description = entry.Description, duration = entry.Duration };
+                entries[name] = new
+                {
+                    status = entry.Status.ToString(),
+                    description = entry.Description,
+                    duration = entry.Duration,
+                    data = entry.Data.Count > 0 ? entry.Data : null,
+                };
             }
         }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ExchangeProxy.Health;
 
-/// <summary>The one health truth, the probes that feed it, and what reports it: /health and the server metrics.</summary>
+/// <summary>The one health truth, the probes that feed it, and what reports it: /health, the server and certificate metrics.</summary>
 public static class HealthExtensions
 {
     /// <summary>The health truth alone, which server choice reads (the configuration check needs no more).</summary>
@@ -20,18 +20,21 @@ public static class HealthExtensions
         services.TryAddSingleton(sp => new ListenerCertificates(configuration, [], sp.GetRequiredService<ILogger<ListenerCertificates>>()));
         services.TryAddSingleton<Probes>();
         services.TryAddSingleton<ServiceReports>();
+        services.TryAddSingleton<CertificateExpiries>();
         services.AddHostedService<HealthMonitor>();
         services.AddHealthChecks()
             .AddCheck("process", () => HealthCheckResult.Healthy("serving"), tags: [HealthEndpoints.LiveTag])
             .AddCheck<ProbesReadyCheck>("probes", tags: [HealthEndpoints.ReadyTag])
-            .AddCheck<ServicesHealthCheck>(HealthEndpoints.ServicesCheck, tags: [HealthEndpoints.ServicesTag]);
+            .AddCheck<ServicesHealthCheck>(HealthEndpoints.ServicesCheck, tags: [HealthEndpoints.ServicesTag])
+            .AddCheck<CertificatesHealthCheck>(HealthEndpoints.CertificatesCheck, tags: [HealthEndpoints.ServicesTag]);
         return services;
     }
 
-    /// <summary>/health, /health/live and /health/ready on the public listeners; the server metrics exist from the start.</summary>
+    /// <summary>/health, /health/live and /health/ready on the public listeners; the server and certificate metrics exist from the start.</summary>
     public static WebApplication MapHealth(this WebApplication app)
     {
         app.Services.GetRequiredService<ServiceReports>();
+        app.Services.GetRequiredService<CertificateExpiries>();
         HealthEndpoints.MapPublic(app);
         return app;
     }

@@ -12,6 +12,7 @@ public sealed partial class HealthMonitor(
     HealthStates states,
     Probes probes,
     ListenerCertificates certificates,
+    CertificateExpiries expiries,
     TimeProvider time,
     ILogger<HealthMonitor> logger) : BackgroundService
 {
@@ -110,11 +111,13 @@ public sealed partial class HealthMonitor(
             LogChange(status, changed, result);
         }
 
-        if (layer7 && certificates.MismatchOf(address, probes.CertificateOf(address)) is { } mismatch
+        if (layer7 && certificates.MismatchOf(address, probes.CertificateOf(address)?.Thumbprint) is { } mismatch
             && _warned.TryAdd($"{status.Server}|{mismatch}", 0))
         {
             LogExtendedProtection(logger, status.Server, mismatch);
         }
+
+        expiries.WarnOfDue();
     }
 
     /// <summary>As live traffic reaches the server: the namespace (set, or the listener certificate's name), else its address.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Primitives;
 
 namespace ExchangeProxy.Health;
@@ -10,16 +11,21 @@ namespace ExchangeProxy.Health;
 /// channel binding of the certificate the client saw with its own, so the proxy must present the certificate
 /// Exchange uses) and for the namespace probes ask for. Read from <c>Kestrel:Endpoints:*:Certificate</c> of
 /// the accepted configuration, and read again when it changes or a certificate file does (a renewal), as
-/// Kestrel itself reloads the listener's certificate.
+/// Kestrel itself reloads the listener's certificate: its files are polled as Kestrel polls them, so a file
+/// replaced behind a symbolic link (a Kubernetes Secret) or on a bind mount is seen too. A file that cannot be
+/// read (half-written) leaves the endpoint's last certificate in place, as Kestrel leaves its listener.
 /// </summary>
 public sealed partial class ListenerCertificates : IDisposable
 {
+    /// <summary>The endpoint name of certificates given in code (the demo's).</summary>
+    private const string InCode = "code";
+
     private readonly IConfiguration? _configuration;
     private readonly IReadOnlyCollection<X509Certificate2> _inCode;
     private readonly ILogger<ListenerCertificates> _logger;
     private readonly Lock _lock = new();
     private readonly List<PhysicalFileProvider> _watchers = [];
-    private volatile Snapshot _current = new(new HashSet<string>(), null);
+    private volatile Snapshot _current = new([], new HashSet<string>(), null);
     private IDisposable? _following;
 
     /// <param name="configuration">Null: only <paramref name="inCode"/> (the demo's), never read again.</param>
@@ -32,6 +38,9 @@ public sealed partial class ListenerCertificates : IDisposable
     }
 
     public IReadOnlySet<string> Thumbprints => _current.Thumbprints;
+
+    /// <summary>Each endpoint's certificate as last read.</summary>
+    public IReadOnlyList<ListenerCertificate> Certificates => _current.Certificates;
 
     /// <summary>The first DNS name (not a wildcard) a listener's certificate is for: the namespace clients use.</summary>
     public string? DnsName => _current.DnsName;
@@ -49,8 +58,8 @@ public sealed partial class ListenerCertificates : IDisposable
     {
         lock (_lock)
         {
-            var thumbprints = new HashSet<string>(_inCode.Select(c => c.Thumbprint), StringComparer.OrdinalIgnoreCase);
-            var dnsName = _inCode.Select(DnsNameOf).FirstOrDefault(n => n is not null);
+            var previous = _current;
+            var certificates = _inCode.Select(c => new ListenerCertificate(InCode, null, ObservedCertificate.Of(c), DnsNameOf(c))).ToList();
             var paths = new List<string>();
             foreach (var endpoint in _configuration?.GetSection("Kestrel:Endpoints").GetChildren() ?? [])
             {
@@ -60,24 +69,25 @@ public sealed partial class ListenerCertificates : IDisposable
                     continue;
                 }
 
-                paths.Add(Path.GetFullPath(path));
+                var fullPath = Path.GetFullPath(path);
+                paths.Add(fullPath);
                 try
                 {
                     using var loaded = certificate["KeyPath"] is null
                         ? X509CertificateLoader.LoadPkcs12FromFile(path, certificate["Password"])
                         : X509CertificateLoader.LoadCertificateFromFile(path);
-                    thumbprints.Add(loaded.Thumbprint);
-                    dnsName ??= DnsNameOf(loaded);
+                    certificates.Add(new ListenerCertificate(endpoint.Key, fullPath, ObservedCertificate.Of(loaded), DnsNameOf(loaded)));
                 }
                 catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
                 {
                     // ConfigCheck refuses such a file at start and on reload; a renewal caught half-written is read again when it is complete.
                     LogUnreadableCertificate(_logger, path, e.Message);
+                    certificates.AddRange(previous.Certificates.Where(c => c.Endpoint == endpoint.Key && c.Path == fullPath));
                 }
             }
 
-            var previous = _current;
-            _current = new Snapshot(thumbprints, dnsName);
+            var thumbprints = new HashSet<string>(certificates.Select(c => c.Certificate.Thumbprint), StringComparer.OrdinalIgnoreCase);
+            _current = new Snapshot(certificates, thumbprints, certificates.Select(c => c.DnsName).FirstOrDefault(n => n is not null));
             if (previous.Thumbprints.Count > 0 && !previous.Thumbprints.SetEquals(thumbprints))
             {
                 LogCertificateChanged(_logger, thumbprints);
@@ -110,7 +120,8 @@ public sealed partial class ListenerCertificates : IDisposable
                 continue;
             }
 
-            var watcher = new PhysicalFileProvider(directory.Key);
+            // Polled as Kestrel polls (every 4 s): a watcher of the directory misses a target swapped behind a symbolic link.
+            var watcher = new PhysicalFileProvider(directory.Key, ExclusionFilters.None) { UsePollingFileWatcher = true, UseActivePolling = true };
             _watchers.Add(watcher);
             tokens.AddRange(directory.Select(p => watcher.Watch(Path.GetFileName(p))));
         }
@@ -136,11 +147,11 @@ public sealed partial class ListenerCertificates : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Listener certificate {Path} could not be read ({Reason}); the Extended Protection check keeps what it had")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Listener certificate {Path} could not be read ({Reason}); the listener keeps its previous certificate until the file is complete and valid")]
     private static partial void LogUnreadableCertificate(ILogger logger, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Listener certificate changed: {Thumbprints}; CAS servers are compared with it from the next probe")]
     private static partial void LogCertificateChanged(ILogger logger, IEnumerable<string> thumbprints);
 
-    private sealed record Snapshot(IReadOnlySet<string> Thumbprints, string? DnsName);
+    private sealed record Snapshot(IReadOnlyList<ListenerCertificate> Certificates, IReadOnlySet<string> Thumbprints, string? DnsName);
 }

@@ -13,12 +13,12 @@ public sealed class Probes : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Authority, ServerTls Tls), HttpMessageInvoker> _clients = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _certificates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ObservedCertificate> _certificates = new(StringComparer.OrdinalIgnoreCase);
 
     public Probes(TimeProvider time) => _time = time;
 
-    /// <summary>The thumbprint of the certificate a server (host:port) last presented to a probe.</summary>
-    public string? CertificateOf(Uri server) => _certificates.GetValueOrDefault(server.Authority);
+    /// <summary>The certificate a server (host:port) last presented to a probe.</summary>
+    public ObservedCertificate? CertificateOf(Uri server) => _certificates.GetValueOrDefault(server.Authority);
 
     /// <param name="tls">How the server is reached over TLS: the namespace asked for and validated, and whom to trust.</param>
     public async Task<ProbeResult> CheckAsync(CheckSettings check, Uri server, ServerTls tls, CancellationToken stopping)
@@ -101,7 +101,7 @@ public sealed class Probes : IDisposable
         await tls.AuthenticateAsClientAsync(settings.ClientOptions(), cancellationToken);
         if (tls.RemoteCertificate is { } certificate)
         {
-            _certificates[$"{host}:{port}"] = certificate.GetCertHashString();
+            _certificates[$"{host}:{port}"] = ObservedCertificate.Of(certificate);
         }
 
         return null;
@@ -127,12 +127,12 @@ public sealed class Probes : IDisposable
             ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
         };
         handler.SslOptions.CertificateChainPolicy = tls.Authorities?.ChainPolicy();
-        // Each handshake tells the certificate the server presents (for the Extended Protection check).
+        // Each handshake tells the certificate the server presents (for the Extended Protection check and its expiry).
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
         {
             if (certificate is not null)
             {
-                _certificates[authority] = certificate.GetCertHashString();
+                _certificates[authority] = ObservedCertificate.Of(certificate);
             }
 
             return tls.AcceptAnyCertificate || errors == SslPolicyErrors.None;

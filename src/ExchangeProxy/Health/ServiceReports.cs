@@ -54,7 +54,7 @@ public sealed class ServiceReports
                     status?.Since,
                     status?.Checks ?? 0,
                     // Layer 7 only: a passthrough pool leaves TLS, and the channel binding, to the server.
-                    pool.IsHttp ? _certificates.MismatchOf(address, _probes.CertificateOf(address)) : null);
+                    pool.IsHttp ? _certificates.MismatchOf(address, _probes.CertificateOf(address)?.Thumbprint) : null);
             }).ToList();
             var path = pool switch
             {

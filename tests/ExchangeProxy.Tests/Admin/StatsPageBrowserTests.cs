@@ -9,6 +9,8 @@ public sealed class StatsPageBrowserTests : TwoCasServersTest
 {
     public static string ScreenshotPath => Path.Combine(Repository.Root, "TestResults", "stats-page.png");
 
+    public static string CertificatesScreenshotPath => Path.Combine(Repository.Root, "TestResults", "stats-page-certificates.png");
+
     [Fact]
     public async Task The_page_shows_both_servers_taking_traffic_and_drains_one_on_a_click()
     {
@@ -65,5 +67,37 @@ public sealed class StatsPageBrowserTests : TwoCasServersTest
         Assert.True(png.AsSpan(1, 3).SequenceEqual("PNG"u8));
         Directory.CreateDirectory(Path.GetDirectoryName(ScreenshotPath)!);
         await File.WriteAllBytesAsync(ScreenshotPath, png);
+    }
+
+    [Fact]
+    public async Task A_certificate_due_for_renewal_is_a_visible_warning_with_its_date()
+    {
+        using var soon = new TestCertificate("exchange1.contoso.test", expiresIn: TimeSpan.FromDays(10));
+        await using var exchange1 = await FakeCasServer.StartAsync("exchange1", certificate: soon.Certificate);
+        await using var proxy = await RunningProxy.StartAsync(new ProxyConfig(Certificate, exchange1, Exchange2));
+        await ProbeRounds.FirstRoundAsync(proxy);
+        await using var chromium = await HeadlessChromium.StartAsync();
+        await chromium.NavigateAsync(proxy.AdminAddress!);
+
+        const string Warning = "document.getElementById('certificate-warning')";
+        // Until the page has loaded the element is not there yet: that is a wait, not a failure.
+        await Eventually.TrueAsync(() => chromium.TrueAsync($"{Warning}?.innerText.includes(\"exchange1's certificate\") === true"),
+            "the page warns of exchange1's certificate");
+        var date = soon.Certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(await chromium.TrueAsync($"{Warning}.innerText.includes('{date} UTC, in 10 days')"));
+        // Shown, not merely present: it takes room on the page.
+        Assert.True(await chromium.TrueAsync($"{Warning}.getBoundingClientRect().height > 0"));
+        Assert.False(await chromium.TrueAsync($"{Warning}.innerText.includes('exchange2')"));
+        const string Rows = "document.querySelectorAll('#certificates tr[data-name]')";
+        var cells = await chromium.EvaluateAsync($"[...{Rows}].map(r => [r.className, ...[...r.cells].map(c => c.innerText.trim())])");
+        var rows = cells!.AsArray().Select(r => r!.AsArray().Select(c => c!.GetValue<string>()).ToArray()).ToDictionary(r => r[2]);
+        Assert.Equal(["due", "server", "exchange1", "CN=exchange1.contoso.test", soon.Certificate.Thumbprint, date, "10"], rows["exchange1"]);
+        Assert.Equal("fine", rows["exchange2"][0]);
+        Assert.Equal("fine", rows["Https"][0]);
+        Assert.Equal("listener", rows["Https"][1]);
+
+        var png = await chromium.ScreenshotAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(CertificatesScreenshotPath)!);
+        await File.WriteAllBytesAsync(CertificatesScreenshotPath, png);
     }
 }

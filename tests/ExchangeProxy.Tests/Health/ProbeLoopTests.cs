@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Text.Json;
 using ExchangeProxy.Tests.Infrastructure;
 
@@ -48,7 +47,7 @@ public sealed class ProbeLoopTests : TwoCasServersTest
 
         await Eventually.TrueAsync(async () => (await WarnedAsync(proxy)).SequenceEqual(["exchange2"]),
             "the check compares with the renewed certificate");
-        await Eventually.TrueAsync(async () => await ListenerThumbprintAsync(proxy) == exchangeCertificate.Certificate.Thumbprint,
+        await Eventually.TrueAsync(async () => await proxy.ListenerThumbprintAsync() == exchangeCertificate.Certificate.Thumbprint,
             "the listener presents the renewed certificate");
     }
 
@@ -58,52 +57,5 @@ public sealed class ProbeLoopTests : TwoCasServersTest
         using var health = JsonDocument.Parse(await admin.GetStringAsync("/health"));
         return [.. health.RootElement.GetProperty("entries").GetProperty("owa").GetProperty("data").GetProperty("servers").EnumerateArray()
             .Where(s => s.TryGetProperty("warning", out _)).Select(s => s.GetProperty("name").GetString()!).Order()];
-    }
-
-    private static async Task<string?> ListenerThumbprintAsync(RunningProxy proxy)
-    {
-        string? thumbprint = null;
-        using var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    thumbprint = (certificate as System.Security.Cryptography.X509Certificates.X509Certificate2)?.Thumbprint;
-                    return certificate is not null;
-                },
-            },
-        };
-        // Kestrel binds the endpoint anew with the new certificate: on a fixed port the same port, here (port 0) another.
-        var addresses = proxy.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
-        // Between the old endpoint's unbinding and the new one's binding the list has no https address, or changes as it is read.
-        string? https;
-        try
-        {
-            https = addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal));
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-
-        if (https is null)
-        {
-            return null;
-        }
-
-        using var client = new HttpClient(handler) { BaseAddress = new Uri(https) };
-        try
-        {
-            using var response = await client.GetAsync("/health/live");
-        }
-        catch (HttpRequestException)
-        {
-            // Between the old endpoint's unbinding and the new one's binding.
-            return null;
-        }
-
-        return thumbprint;
     }
 }

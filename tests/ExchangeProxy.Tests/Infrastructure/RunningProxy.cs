@@ -91,6 +91,58 @@ public sealed class RunningProxy : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// The public HTTPS listener's address now: Kestrel binds an endpoint anew when its certificate changes, on a
+    /// fixed port the same port, here (port 0) another. Null between the old endpoint's unbinding and the new one's binding.
+    /// </summary>
+    public Uri? CurrentHttpsAddress()
+    {
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        try
+        {
+            return addresses.FirstOrDefault(a => a.StartsWith("https", StringComparison.Ordinal)) is { } https ? new Uri(https) : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // The list changed as it was read: a rebind in progress.
+            return null;
+        }
+    }
+
+    /// <summary>The thumbprint of the certificate the HTTPS listener presents to a new connection; null while it is being bound anew.</summary>
+    public async Task<string?> ListenerThumbprintAsync()
+    {
+        if (CurrentHttpsAddress() is not { } https)
+        {
+            return null;
+        }
+
+        string? thumbprint = null;
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    thumbprint = certificate?.GetCertHashString();
+                    return certificate is not null;
+                },
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = https };
+        try
+        {
+            using var response = await client.GetAsync("/health/live");
+        }
+        catch (HttpRequestException)
+        {
+            // Between the old endpoint's unbinding and the new one's binding.
+            return null;
+        }
+
+        return thumbprint;
+    }
+
     /// <summary>Where a layer-4 listener is bound.</summary>
     public IPEndPoint TcpListener(string name) =>
         _app.Services.GetRequiredService<ExchangeProxy.Hosting.ListenerEndpoints>().Of(name)

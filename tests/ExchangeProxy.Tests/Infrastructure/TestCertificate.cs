@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using ExchangeProxy.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ExchangeProxy.Tests.Infrastructure;
 
@@ -8,10 +9,13 @@ public sealed class TestCertificate : IDisposable
 {
     public const string Password = "test-password";
 
-    public TestCertificate(string commonName = "mail.contoso.test")
+    /// <param name="expiresIn">How long it stays valid from now; a year by default.</param>
+    public TestCertificate(string commonName = "mail.contoso.test", TimeSpan? expiresIn = null)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("exproxy-cert-").FullName;
-        Certificate = SelfSignedCertificate.Create(commonName, TimeProvider.System);
+        // SelfSignedCertificate makes a certificate valid for a year from its clock's now: issued a year before it should expire.
+        var now = DateTimeOffset.UtcNow;
+        Certificate = SelfSignedCertificate.Create(commonName, new FakeTimeProvider(expiresIn is { } left ? (now + left).AddYears(-1) : now));
         PfxPath = Path.Combine(Directory, "mail.pfx");
         File.WriteAllBytes(PfxPath, Certificate.Export(X509ContentType.Pfx, Password));
         PemPath = Path.Combine(Directory, "mail.crt");
