@@ -162,6 +162,7 @@ public sealed partial class DeployedConfigurationTests : TwoCasServersTest
             listener.Value!["Listen"] = "127.0.0.1:0";
         }
 
+        Assert.True(section["HttpRedirect"] is JsonObject, "the shipped configuration redirects plain HTTP to HTTPS");
         section["HttpRedirect"]!["Listen"] = "127.0.0.1:0";
         Assert.NotNull(section["Redis"]);
         section.Remove("Redis");
