@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs the Debian tools the tests drive (curl, openssl and swaks as real clients;
 # redis-server, the shared stick table store; chromium, for the stats page; haproxy, the reference the HTTP
-# parser is compared with; gss-ntlmssp, the NTLM behind the CAS fakes' and the clients' real sign-ins), then
-# runs every test. A missing tool fails here, loudly,
+# parser is compared with; gss-ntlmssp, the NTLM behind the CAS fakes' and the clients' real sign-ins; systemd,
+# whose systemd-analyze checks the unit in deploy/systemd), then runs every test. A missing tool fails here, loudly,
 # rather than skipping a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ command -v swaks >/dev/null || need+=(swaks)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ -f /etc/gss/mech.d/mech.ntlmssp.conf ] || need+=(gss-ntlmssp)
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v setpriv >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -32,6 +32,12 @@ public sealed class ExchangeProxyOptions
 
     public AdminOptions Admin { get; set; } = new();
 
+    /// <summary>A plain-HTTP listener redirecting to HTTPS; none unless set.</summary>
+    public HttpRedirectOptions? HttpRedirect { get; set; }
+
+    /// <summary>Where a request for exactly <c>/</c> on the HTTPS listeners is sent (e.g. "/owa/"); off unless set.</summary>
+    public string? RootRedirect { get; set; }
+
     public ProtectionOptions Protection { get; set; } = new();
 
     /// <summary>

@@ -14,7 +14,9 @@ public sealed record ProxyModel(
     ProtectionSettings Protection,
     string? Namespace = null,
     CertificateAuthorities? ServerCertificateAuthorities = null,
-    int? MaxConnections = null)
+    int? MaxConnections = null,
+    HttpRedirectSettings? HttpRedirect = null,
+    string? RootRedirect = null)
 {
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
 

@@ -65,6 +65,8 @@ public static partial class ProxyModelLoader
         var redis = RedisResolution.Resolve(options.Redis, errors);
         var admin = AdminResolution.Resolve(options.Admin, errors);
         var protection = ProtectionSettings.Resolve(options.Protection, errors);
+        var httpRedirect = RedirectResolution.ResolveHttpRedirect(options.HttpRedirect, tcp, admin, errors);
+        var rootRedirect = RedirectResolution.ResolveRootRedirect(options.RootRedirect, errors);
         var (ns, authorities) = ResolveServerTls(options, errors);
         if (options.MaxConnections is { } maxConnections)
         {
@@ -82,7 +84,8 @@ public static partial class ProxyModelLoader
 
         return errors.Count > 0
             ? ConfigLoadResult.Failed([.. errors])
-            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection, ns, authorities, options.MaxConnections));
+            : ConfigLoadResult.Succeeded(new ProxyModel(servers, services, tcp, trusted, redis, admin, grace, protection, ns, authorities, options.MaxConnections,
+                httpRedirect, rootRedirect));
     }
 
     private static (string? Namespace, CertificateAuthorities? Authorities) ResolveServerTls(ExchangeProxyOptions options, List<ConfigError> errors)

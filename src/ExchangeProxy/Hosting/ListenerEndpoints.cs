@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ExchangeProxy.Hosting;
 
-/// <summary>The listeners the proxy declares in code (admin, layer 4), by name, with the address each one is bound to.</summary>
+/// <summary>The listeners the proxy declares in code (admin, HTTP redirect, layer 4), by name, with the address each one is bound to.</summary>
 public sealed class ListenerEndpoints
 {
     public const string Admin = "admin";
+    public const string HttpRedirect = "http-redirect";
 
     private readonly ConcurrentDictionary<string, ListenOptions> _listeners = new(StringComparer.OrdinalIgnoreCase);
 

@@ -157,7 +157,7 @@ public static partial class ProxyApp
             // Every endpoint, the operator's and the proxy's own, from the accepted configuration: a refused edit moves none.
             kestrel.Configure(accepted.Root.GetSection("Kestrel"), reloadOnChange: true);
             var services = kestrel.ApplicationServices;
-            var loader = kestrel.ConfigurationLoader!.DeclareAdminEndpoint(services).DeclareTcpEndpoints(model, services);
+            var loader = kestrel.ConfigurationLoader!.DeclareAdminEndpoint(services).DeclareHttpRedirectEndpoint(services).DeclareTcpEndpoints(model, services);
             services.GetRequiredService<ProxyModelStore>().Accepting += next => loader.DeclareTcpEndpoints(next, services);
         });
 
@@ -197,6 +197,8 @@ public static partial class ProxyApp
         app.UseRequestLog();
         app.UseAdmin();
         app.UseProtection(model);
+        app.UseHttpsRedirect();
+        app.UseRootRedirect();
         app.MapHealth();
         app.MapExchangeProxy();
         return app;

@@ -209,6 +209,40 @@ public class ProxyModelLoaderTests
     }
 
     [Fact]
+    public void The_redirects_are_off_unless_set_and_send_clients_to_port_443_unless_told()
+    {
+        var off = Load(TwoServers).Model!;
+        Assert.Null(off.HttpRedirect);
+        Assert.Null(off.RootRedirect);
+        Assert.Null(Load(TwoServers + ", \"RootRedirect\": \"\"").Model!.RootRedirect);
+
+        var on = Load(TwoServers + ", \"HttpRedirect\": { \"Listen\": \"[::]:80\" }, \"RootRedirect\": \"/owa/\"").Model!;
+        Assert.Equal(new HttpRedirectSettings(System.Net.IPEndPoint.Parse("[::]:80"), 443), on.HttpRedirect);
+        Assert.Equal("/owa/", on.RootRedirect);
+        Assert.Equal(8443, Load(TwoServers + ", \"HttpRedirect\": { \"Listen\": \"0.0.0.0:8080\", \"HttpsPort\": 8443 }").Model!.HttpRedirect!.HttpsPort);
+    }
+
+    [Theory]
+    [InlineData("\"HttpRedirect\": { \"Listen\": \"80\" }", "ExchangeProxy:HttpRedirect:Listen", "is not IP:port")]
+    [InlineData("\"HttpRedirect\": { \"HttpsPort\": 443 }", "ExchangeProxy:HttpRedirect:Listen", "is not IP:port")]
+    [InlineData("\"HttpRedirect\": { \"Listen\": \"127.0.0.1:4711\" }", "ExchangeProxy:HttpRedirect:Listen", "already the admin listener's address")]
+    [InlineData("\"HttpRedirect\": { \"Listen\": \"0.0.0.0:25\" }, \"Listeners\": { \"smtp\": { \"Listen\": \"0.0.0.0:25\" } }", "ExchangeProxy:HttpRedirect:Listen", "already the address of listener 'smtp'")]
+    [InlineData("\"HttpRedirect\": { \"Listen\": \"0.0.0.0:80\", \"HttpsPort\": 0 }", "ExchangeProxy:HttpRedirect:HttpsPort", "outside")]
+    [InlineData("\"HttpRedirect\": { \"Listen\": \"0.0.0.0:80\", \"Host\": \"evil.example\" }", "ExchangeProxy:HttpRedirect:Host", "unknown key")]
+    [InlineData("\"RootRedirect\": \"//evil.example/owa/\"", "ExchangeProxy:RootRedirect", "not a path on this host")]
+    [InlineData("\"RootRedirect\": \"/\\\\evil.example/\"", "ExchangeProxy:RootRedirect", "not a path on this host")]
+    [InlineData("\"RootRedirect\": \"https://evil.example/\"", "ExchangeProxy:RootRedirect", "not a path on this host")]
+    [InlineData("\"RootRedirect\": \"owa\"", "ExchangeProxy:RootRedirect", "not a path on this host")]
+    [InlineData("\"RootRedirect\": \"/owa/\\r\\nSet-Cookie: a=b\"", "ExchangeProxy:RootRedirect", "not a path on this host")]
+    public void Bad_redirect_settings_are_named_by_key(string settings, string key, string message)
+    {
+        var error = SingleError(TwoServers + ", " + settings);
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_exploit_rules_are_on_by_default_and_can_be_switched_off_or_added_to()
     {
         Assert.Equal(["ProxyNotShell", "ProxyShell", "ProxyLogonAnonResource", "ProxyLogonBEResource"],

@@ -41,7 +41,14 @@ public sealed class DeploymentFilesTests
             Assert.True(TimeSpan.FromSeconds(int.Parse(Scalar(node, "stop_grace_period").TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture))
                 > config.ShutdownGracePeriod, $"{name}: stop_grace_period outlasts ShutdownGracePeriod");
 
+            // Scripts sign in with the key, browsers (the stats page) as a user: both hashes from deploy/.env.
+            var environment = Map(node, "environment");
+            Assert.StartsWith("${ADMIN_KEY_SHA256:?", Scalar(environment, "ExchangeProxy__Admin__ApiKeySha256"), StringComparison.Ordinal);
+            Assert.NotEmpty(Scalar(environment, "ExchangeProxy__Admin__Users__0__Name"));
+            Assert.StartsWith("${ADMIN_PASSWORD_HASH:?", Scalar(environment, "ExchangeProxy__Admin__Users__0__PasswordHash"), StringComparison.Ordinal);
+
             var ports = Sequence(node, "ports").Select(p => p.ToString()).ToList();
+            Assert.Contains(ports, p => p.EndsWith(":" + config.HttpRedirect!.Listen.Port, StringComparison.Ordinal));
             Assert.Contains(ports, p => p.StartsWith("127.0.0.1:", StringComparison.Ordinal) && p.EndsWith(":4711", StringComparison.Ordinal));
             Assert.DoesNotContain(ports, p => p.EndsWith(":4711", StringComparison.Ordinal) && !p.StartsWith("127.0.0.1:", StringComparison.Ordinal));
             // Every published container port is one the configuration listens on.
@@ -92,12 +99,22 @@ public sealed class DeploymentFilesTests
         Assert.True(TimeSpan.FromSeconds(int.Parse(Scalar(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture))
             >= config.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
 
-        // The certificate and the admin key come from the Secret, and are where the configuration expects them.
-        var secret = Kind("Secret", "exchangeproxy-secrets");
-        var secretKeys = Map(secret, "data").Children.Keys.Concat(Map(secret, "stringData").Children.Keys).Select(k => k.ToString()).ToList();
-        var adminKey = Map(Map(env["ExchangeProxy__Admin__ApiKeySha256"], "valueFrom"), "secretKeyRef");
-        Assert.Equal("exchangeproxy-secrets", Scalar(adminKey, "name"));
-        Assert.Contains(Scalar(adminKey, "key"), secretKeys);
+        // The certificate, the admin key and the stats page user's password come from the Secret, and are where the
+        // configuration expects them. The Secret is the operator's, created as the Deployment's header says: no
+        // placeholder in the applied folder overwrites it.
+        Assert.DoesNotContain(documents, d => Scalar(d, "kind") == "Secret");
+        var secretKeys = SecretKeysCreatedBy(File.ReadAllText(Repository.PathOf("deploy/kubernetes/deployment.yaml")), "exchangeproxy-secrets");
+        foreach (var fromSecret in new[] { "ExchangeProxy__Admin__ApiKeySha256", "ExchangeProxy__Admin__Users__0__PasswordHash" })
+        {
+            var reference = Map(Map(env[fromSecret], "valueFrom"), "secretKeyRef");
+            Assert.Equal("exchangeproxy-secrets", Scalar(reference, "name"));
+            Assert.Contains(Scalar(reference, "key"), secretKeys);
+        }
+
+        Assert.NotEmpty(Scalar(env["ExchangeProxy__Admin__Users__0__Name"], "value"));
+        var certs = Map(VolumeNamed(pod, "certs"), "secret");
+        Assert.Equal("exchangeproxy-secrets", Scalar(certs, "secretName"));
+        Assert.All(Sequence(certs, "items").Cast<YamlMappingNode>(), item => Assert.Contains(Scalar(item, "key"), secretKeys));
         Assert.Contains("mail.pfx", secretKeys);
         Assert.Equal("/etc/exchangeproxy/certs/mail.pfx", mounts["certs"] + "/mail.pfx");
 
@@ -156,10 +173,19 @@ public sealed class DeploymentFilesTests
         return result.Model!;
     }
 
-    /// <summary>The ports the configuration listens on: the HTTPS endpoint, the layer-4 listeners, the admin listener.</summary>
+    /// <summary>The keys of the named Secret that the documented <c>kubectl create secret generic</c> command creates.</summary>
+    private static HashSet<string> SecretKeysCreatedBy(string text, string name)
+    {
+        var command = string.Join(" ", text.Split('\n').Select(l => l.TrimStart('#', ' ').TrimEnd('\\', ' ')))
+            .Split($"kubectl create secret generic {name} ", 2)[1];
+        return [.. System.Text.RegularExpressions.Regex.Matches(command, "--from-(?:file|literal)=([A-Za-z0-9._-]+)=").Select(m => m.Groups[1].Value)];
+    }
+
+    /// <summary>The ports the configuration listens on: the HTTPS endpoint, the layer-4 listeners, the admin and the HTTP redirect listeners.</summary>
     private static HashSet<int> ListeningPorts(ProxyModel model) =>
     [
         8443,
+        .. model.HttpRedirect is { } redirect ? [redirect.Listen.Port] : Array.Empty<int>(),
         .. model.TcpServices.Where(t => t.Listen is not null).Select(t => t.Listen!.Port),
         model.Admin.Url!.Port,
     ];
