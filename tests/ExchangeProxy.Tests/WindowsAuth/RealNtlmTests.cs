@@ -74,6 +74,36 @@ public sealed class RealNtlmTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ntlm_failures_lock_out_the_user_named_in_the_type_3_message_before_the_acceptor_sees_more()
+    {
+        // .NET's own NTLM stack makes the messages: curl's NEGOTIATE (OEM only) is refused by gss-ntlmssp before a challenge.
+        await using var proxy = await RunningProxy.StartAsync(new ProxyConfig(_certificate, _exchange1, _exchange2));
+        async Task<HttpStatusCode> SignInAsync(string password)
+        {
+            var user = GssNtlmAuth.User(8);
+            user.Password = password;
+            using var client = SigningIn(proxy, user, "NTLM");
+            using var response = await client.GetAsync("/EWS/Exchange.asmx");
+            return response.StatusCode;
+        }
+
+        var failedAtTheAcceptor = new List<int>();
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await SignInAsync("not-the-password"));
+            failedAtTheAcceptor.Add(_auth.Failed);
+        }
+
+        // Five wrong answers reached the acceptor; the sixth and seventh were refused at the proxy.
+        Assert.True(failedAtTheAcceptor[4] > failedAtTheAcceptor[3] && failedAtTheAcceptor[6] == failedAtTheAcceptor[4], string.Join(", ", failedAtTheAcceptor));
+        var locked = Assert.Single(proxy.Logs.Entries, e => e.Message.Contains("locked out after", StringComparison.Ordinal) && e.Properties["Kind"]?.ToString() == "User");
+        Assert.Equal($"{GssNtlmAuth.Domain}\\user8", locked.Properties["Name"]);
+        // The right password too is answered at the proxy while the lockout lasts: nobody signs in.
+        Assert.Equal(HttpStatusCode.Unauthorized, await SignInAsync(GssNtlmAuth.User(8).Password));
+        Assert.Equal(0, _auth.Completed);
+    }
+
+    [Fact]
     public async Task An_http2_client_is_refused_with_http_1_1_required_and_signs_in_over_http_1_1()
     {
         await using var proxy = await RunningProxy.StartAsync(new ProxyConfig(_certificate, _exchange1, _exchange2));
