@@ -35,6 +35,20 @@ public static class CheckMapping
         }
 
         var checkSsl = servers.Any(s => s.Options.CheckSsl == true);
+        if (!layer7 && servers.Any(s => s.Options.SendProxy is not null))
+        {
+            // A server that wants a PROXY header first would refuse a probe that speaks without one.
+            check["Type"] = "Tcp";
+            report.Approximated(health?.Line ?? servers[0].Line, $"{owner}: Tcp check (connect only): the servers expect a PROXY header, which probes do not send");
+            foreach (var line in backend.CheckRules)
+            {
+                report.Approximated(line, $"{owner}: Tcp check (connect only)");
+            }
+
+            Timing(backend, servers, check, owner, context);
+            return check;
+        }
+
         switch (health?.Type)
         {
             case "http" when layer7 && isVirtualDirectory:

@@ -45,7 +45,7 @@ public static class SourceNetworks
         if (slash >= 0)
         {
             var prefixText = value[(slash + 1)..];
-            if (IPAddress.TryParse(prefixText, out var mask) && mask.AddressFamily == address.AddressFamily)
+            if (prefixText.Contains('.', StringComparison.Ordinal) && IPAddress.TryParse(prefixText, out var mask) && mask.AddressFamily == address.AddressFamily)
             {
                 prefix = mask.GetAddressBytes().Sum(b => BitCount(b));
             }
