@@ -111,7 +111,7 @@ public static class BackendMapping
             target["AcceptAnyServerCertificate"] = true;
             foreach (var server in servers.Where(s => s.Options.Verify == "none"))
             {
-                report.Mapped(server.Line, $"verify none: {owner} AcceptAnyServerCertificate (lab use; better: ServerCertificateAuthority)");
+                report.Mapped(server.Line, $"{owner}: AcceptAnyServerCertificate, for verify none (lab use; better: ServerCertificateAuthority)");
             }
         }
 

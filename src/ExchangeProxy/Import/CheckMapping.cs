@@ -98,7 +98,7 @@ public static class CheckMapping
                 {
                     foreach (var server in servers.Where(s => s.Options.Check == true))
                     {
-                        report.Approximated(server.Line, $"check: {owner} is probed with {(port is 25 or 587 ? "an Smtp check (220, EHLO)" : "a TlsHello check (a whole handshake)")}, not only a connect");
+                        report.Approximated(server.Line, $"{owner}: probed with {(port is 25 or 587 ? "an Smtp check (220, EHLO)" : "a TlsHello check (a whole handshake)")}, not only a connect");
                     }
                 }
                 else if (checkSsl)
@@ -117,7 +117,7 @@ public static class CheckMapping
         {
             foreach (var server in servers.Where(s => s.Options.Check == true))
             {
-                report.Approximated(server.Line, $"check: {owner} is probed on {servicePath}/healthcheck.htm (Exchange's health of that protocol), not only a connect");
+                report.Approximated(server.Line, $"{owner}: probed on {servicePath}/healthcheck.htm (Exchange's health of that protocol), not only a connect");
             }
         }
 
@@ -182,7 +182,7 @@ public static class CheckMapping
             {
                 var differs = server.Options.Inter != first.Options.Inter || server.Options.Rise != first.Options.Rise || server.Options.Fall != first.Options.Fall;
                 report.Mark(server.Line, differs ? ImportVerdict.Approximated : ImportVerdict.Mapped,
-                    differs ? $"check: one interval, rise and fall per service; {owner} keeps those of '{first.Name}'" : $"check: {owner} probes it");
+                    differs ? $"{owner}: one interval, rise and fall per service, those of '{first.Name}'" : $"{owner}: probed");
             }
 
             if (first.Options.Inter is { } inter)

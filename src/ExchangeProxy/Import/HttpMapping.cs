@@ -24,7 +24,12 @@ public static class HttpMapping
             report.Mapped(frontend.Header, endpoints.Count == 0 ? "layer 7 (no listener of its own)" : $"layer 7: Kestrel endpoints {string.Join(", ", endpoints)}");
             if (frontend.Mode is { } mode)
             {
-                report.Mapped(mode.Line, "layer 7: Exchange services (virtual directories)");
+                report.Mapped(mode.Line, "layer 7: Exchange services");
+            }
+
+            if (frontend.DontLogNull is { } dontLogNull)
+            {
+                report.Mapped(dontLogNull.Line, "one log line per request: a connection that sends none is not logged");
             }
 
             var own = DefaultBackend(frontend, context);

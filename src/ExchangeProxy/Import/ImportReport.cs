@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace ExchangeProxy.Import;
 
@@ -7,7 +8,7 @@ namespace ExchangeProxy.Import;
 /// What became of every line of the HAProxy file. A line that feeds several settings keeps its worst verdict,
 /// with every note, so an approximation anywhere is never hidden behind a mapping elsewhere.
 /// </summary>
-public sealed class ImportReport
+public sealed partial class ImportReport
 {
     private readonly SortedDictionary<int, Entry> _entries = [];
     private readonly List<string> _notices = [];
@@ -63,7 +64,7 @@ public sealed class ImportReport
             text.Append(CultureInfo.InvariantCulture, $"{fileName}:{line.Number}: {Name(verdict)}: {line.Display}");
             if (notes.Count > 0)
             {
-                text.Append(" -> ").AppendJoin("; ", notes);
+                text.Append(" -> ").AppendJoin("; ", Grouped(notes));
             }
 
             text.Append('\n');
@@ -78,6 +79,38 @@ public sealed class ImportReport
 
         return text.ToString();
     }
+
+    /// <summary>"service owa: Retries 3; service ecp: Retries 3" as "services owa, ecp: Retries 3", so a defaults line reads short.</summary>
+    private static IEnumerable<string> Grouped(IReadOnlyList<string> notes)
+    {
+        var groups = new List<(string Kind, List<string> Owners, string Text)>();
+        foreach (var note in notes)
+        {
+            var match = OwnedNote().Match(note);
+            if (!match.Success)
+            {
+                groups.Add(("", [], note));
+                continue;
+            }
+
+            var (kind, owner, rest) = (match.Groups[1].Value, match.Groups[2].Value, match.Groups[3].Value);
+            var index = groups.FindIndex(g => g.Kind == kind && g.Text == rest);
+            if (index >= 0)
+            {
+                groups[index].Owners.Add(owner);
+            }
+            else
+            {
+                groups.Add((kind, [owner], rest));
+            }
+        }
+
+        return groups.Select(g => g.Kind.Length == 0 ? g.Text
+            : $"{g.Kind}{(g.Owners.Count > 1 ? "s" : "")} {string.Join(", ", g.Owners)}: {g.Text}");
+    }
+
+    [GeneratedRegex("^(service|listener|pool) ([A-Za-z0-9._-]+): (.+)$", RegexOptions.Singleline)]
+    private static partial Regex OwnedNote();
 
     public static string Name(ImportVerdict verdict) => verdict switch
     {
