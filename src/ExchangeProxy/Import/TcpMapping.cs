@@ -218,9 +218,20 @@ public static class TcpMapping
             }
         }
 
-        if (CheckMapping.Of(backend, null, false, port ?? listenPort, owner, context) is { } check)
+        var checkPort = port ?? listenPort;
+        if (CheckMapping.Of(backend, null, false, checkPort, owner, context) is { } check)
         {
             json["Check"] = check;
+        }
+
+        // HAProxy's hello check reads no certificate; the proxy's TlsHello checks it against the Namespace (none is
+        // known at layer 4), so it would fail against CAS servers listed by IP. Keep HAProxy's leniency, and say so.
+        var type = json["Check"]?["Type"]?.GetValue<string>() ?? (checkPort is 443 or 465 ? "TlsHello" : null);
+        if (type == "TlsHello" && json["AcceptAnyServerCertificate"] is null)
+        {
+            json["AcceptAnyServerCertificate"] = true;
+            var line = backend.HealthCheck?.Line ?? serving.FirstOrDefault()?.Line ?? backend.Header;
+            report.Mapped(line, $"{owner}: the probe's handshake does not check the CAS certificate (AcceptAnyServerCertificate), as HAProxy's did not; set Namespace and ServerCertificateAuthority to check it");
         }
     }
 
