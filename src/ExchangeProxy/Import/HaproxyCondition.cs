@@ -9,9 +9,6 @@ public sealed record HaproxyCondition(IReadOnlyList<IReadOnlyList<HaproxyTerm>> 
     /// <summary>No condition: the rule always applies.</summary>
     public static HaproxyCondition Always { get; } = new([[]], null);
 
-    /// <summary>Every line defining an ACL the condition uses.</summary>
-    public IEnumerable<HaproxyLine> AclLines => Alternatives.SelectMany(a => a).SelectMany(t => t.Lines).Distinct();
-
     /// <param name="words">From <c>if</c> or <c>unless</c> on; empty for an unconditional rule.</param>
     public static HaproxyCondition Parse(IReadOnlyList<string> words, IReadOnlyDictionary<string, List<(HaproxyMatch Match, HaproxyLine Line)>> acls, HaproxyLine line)
     {

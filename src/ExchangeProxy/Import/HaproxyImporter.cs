@@ -42,7 +42,6 @@ public static class HaproxyImporter
                     ReadUserlist(section, context);
                     break;
                 case "peers":
-                    context.Peers.Add(section.Name);
                     foreach (var line in section.Lines.Prepend(section.Header))
                     {
                         report.Approximated(line, "the instances share stick tables through a Redis (ExchangeProxy:Redis), not with each other");

@@ -102,24 +102,19 @@ public static class HttpMapping
 
     private static HaproxyProxy? DefaultBackend(HaproxyProxy frontend, ImportContext context)
     {
-        if (frontend.DefaultBackend is { } named)
+        if (frontend.DefaultBackend is not { } named)
         {
-            var backend = context.Backend(named.Value) ?? throw new HaproxyImportException(named.Line.Number, $"no backend named '{named.Value}'");
-            report(named.Line, backend);
-            return backend;
+            return frontend.Kind == "listen" && frontend.Servers.Count > 0 ? frontend : null;
         }
 
-        return frontend.Kind == "listen" && frontend.Servers.Count > 0 ? frontend : null;
-
-        void report(HaproxyLine line, HaproxyProxy backend)
+        var backend = context.Backend(named.Value) ?? throw new HaproxyImportException(named.Line.Number, $"no backend named '{named.Value}'");
+        if (backend.IsTcp)
         {
-            if (backend.IsTcp)
-            {
-                throw new HaproxyImportException(line.Number, $"backend '{backend.Name}' is in mode tcp and this frontend in mode http");
-            }
-
-            context.Report.Mapped(line, $"backend '{backend.Name}' serves the virtual directories no use_backend routes");
+            throw new HaproxyImportException(named.Line.Number, $"backend '{backend.Name}' is in mode tcp and this frontend in mode http");
         }
+
+        context.Report.Mapped(named.Line, $"backend '{backend.Name}' serves the virtual directories no use_backend routes");
+        return backend;
     }
 
     private static List<string> Endpoints(HaproxyProxy frontend, ImportContext context)

@@ -22,9 +22,6 @@ public sealed class ImportContext
 
     public Dictionary<string, List<HaproxyUser>> Userlists { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The peers sections' names: stick tables naming one are shared in HAProxy.</summary>
-    public HashSet<string> Peers { get; } = new(StringComparer.Ordinal);
-
     public string? CertificateBase { get; set; }
 
     public string? CaBase { get; set; }

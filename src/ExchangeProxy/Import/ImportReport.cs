@@ -16,9 +16,6 @@ public sealed partial class ImportReport
     public IEnumerable<(HaproxyLine Line, ImportVerdict Verdict, IReadOnlyList<string> Notes)> Lines =>
         _entries.Values.Select(e => (e.Line, e.Verdict, (IReadOnlyList<string>)e.Notes));
 
-    /// <summary>What the operator must do after the import (change passwords, review trust), printed after the lines.</summary>
-    public IReadOnlyList<string> Notices => _notices;
-
     public int Count(ImportVerdict verdict) => _entries.Values.Count(e => e.Verdict == verdict);
 
     public ImportVerdict? VerdictOf(int lineNumber) => _entries.TryGetValue(lineNumber, out var entry) ? entry.Verdict : null;
@@ -29,6 +26,7 @@ public sealed partial class ImportReport
 
     public void NotSupported(HaproxyLine line, string instead) => Mark(line, ImportVerdict.NotSupported, instead);
 
+    /// <summary>What the operator must do after the import (change passwords, review trust), printed after the lines.</summary>
     public void Notice(string text)
     {
         if (!_notices.Contains(text))

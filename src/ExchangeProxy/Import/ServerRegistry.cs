@@ -11,8 +11,6 @@ public sealed class ServerRegistry(ImportReport report)
 {
     private readonly List<Entry> _entries = [];
 
-    public int Count => _entries.Count;
-
     /// <returns>The name the proxy's configuration knows the server by.</returns>
     public string Register(HaproxyServer server, bool layer7)
     {

@@ -85,8 +85,11 @@ public sealed class CorpusRun : IAsyncDisposable
     /// </summary>
     public static HttpClient ClientTo(IPEndPoint endpoint) => new(new SocketsHttpHandler
     {
-        SslOptions = new System.Net.Security.SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            certificate?.Subject.EndsWith(".contoso.test", StringComparison.Ordinal) == true },
+        SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate?.Subject.EndsWith(".contoso.test", StringComparison.Ordinal) == true
+        },
         ConnectCallback = async (_, cancellationToken) =>
         {
             var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);

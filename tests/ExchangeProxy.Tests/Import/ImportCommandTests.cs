@@ -98,6 +98,33 @@ public sealed class ImportCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory, "appsettings.json*"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_combined_pem_is_the_certificate_and_its_key_whichever_comes_first(bool keyFirst)
+    {
+        using var certificate = new Infrastructure.TestCertificate();
+        var (cert, key) = (File.ReadAllText(certificate.PemPath).TrimEnd(), File.ReadAllText(certificate.PemKeyPath).TrimEnd());
+        var pem = Path.Combine(_directory, "mail.pem");
+        await File.WriteAllTextAsync(pem, keyFirst ? $"{key}\n{cert}\n" : $"{cert}\n{key}\n");
+        var haproxy = Write($"""
+            frontend fe
+                mode http
+                bind :443 ssl crt {pem}
+                default_backend be
+            backend be
+                mode http
+                server exch1 10.0.0.11:443 ssl verify none check
+            """);
+        var (exit, output, error) = await RunAsync("--import-haproxy", haproxy);
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        var written = json.RootElement.GetProperty("Kestrel").GetProperty("Endpoints").GetProperty("Https").GetProperty("Certificate");
+        Assert.Equal(pem, written.GetProperty("Path").GetString());
+        Assert.Equal(pem, written.GetProperty("KeyPath").GetString());
+    }
+
     [Fact]
     public async Task An_existing_file_is_never_overwritten()
     {
