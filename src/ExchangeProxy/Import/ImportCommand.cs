@@ -36,6 +36,11 @@ public static class ImportCommand
             await error.WriteLineAsync("Nothing was written.");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"{haproxyPath}: {e.Message}");
+            return 1;
+        }
 
         var json = result.ToJson(haproxyPath);
         var report = result.Report.Format(haproxyPath);

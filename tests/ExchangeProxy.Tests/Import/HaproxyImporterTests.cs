@@ -294,6 +294,32 @@ public sealed class HaproxyImporterTests
     }
 
     [Fact]
+    public void Any_line_cut_short_converts_or_is_an_error_naming_it_never_an_exception()
+    {
+        foreach (var file in CorpusRun.Files)
+        {
+            var lines = File.ReadAllLines(Infrastructure.Repository.PathOf($"{CorpusRun.CorpusFolder}/{file}"));
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var words = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                for (var kept = 1; kept < words.Length; kept++)
+                {
+                    var cut = lines.ToArray();
+                    cut[i] = "    " + string.Join(' ', words.Take(kept));
+                    try
+                    {
+                        Import(string.Join('\n', cut));
+                    }
+                    catch (HaproxyImportException e)
+                    {
+                        Assert.True(e.Line == i + 1, $"{file}:{i + 1} cut to '{cut[i].Trim()}': the error names line {e.Line}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Every_line_gets_a_verdict()
     {
         var text = File.ReadAllText(Infrastructure.Repository.PathOf(CorpusRun.CorpusFolder + "/vdir-ssl-bridging.cfg"));
