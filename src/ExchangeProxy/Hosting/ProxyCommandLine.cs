@@ -9,9 +9,11 @@ namespace ExchangeProxy.Hosting;
 /// <param name="HashPassword">With <c>--hash-password</c>: print the hash of the password read from standard input.</param>
 /// <param name="Version">With <c>--version</c>: print the version and exit.</param>
 /// <param name="Help">With <c>--help</c> (or <c>-h</c>): print the usage and exit.</param>
+/// <param name="ImportHaproxy">With <c>--import-haproxy PATH</c>: convert that HAProxy configuration instead of serving.</param>
+/// <param name="ImportOut">With <c>--out PATH</c>: where the converted configuration is written (never over an existing file).</param>
 public sealed record ProxyCommandLine(
     string ConfigPath, bool Demo, bool CheckConfig, string? ProbeUrl, IReadOnlyList<string> HostArgs, bool HashPassword = false,
-    bool Version = false, bool Help = false)
+    bool Version = false, bool Help = false, string? ImportHaproxy = null, string? ImportOut = null)
 {
     /// <summary>What <c>--help</c> prints: every switch above, and where the rest is written down.</summary>
     public const string Usage = """
@@ -19,6 +21,7 @@ public sealed record ProxyCommandLine(
                ExchangeProxy --check-config [PATH]
                ExchangeProxy --probe URL
                ExchangeProxy --hash-password < password
+               ExchangeProxy --import-haproxy HAPROXY.CFG [--out PATH]
                ExchangeProxy --version | --help
 
         A load balancer and reverse proxy for Exchange Client Access servers.
@@ -30,6 +33,10 @@ public sealed record ProxyCommandLine(
                               every error (key: reason) on standard error
           --probe URL         exit 0 if URL answers 200 (the container's health check), else 1
           --hash-password     print the hash of the password read from standard input, for Admin:Users
+          --import-haproxy HAPROXY.CFG [--out PATH]
+                              convert an HAProxy configuration; the result is checked as --check-config would
+                              before it is written (to PATH, never over an existing file, else standard output),
+                              with a report of every line: mapped, approximated (how), not supported (what instead)
           --version           print the version
           --help, -h          print this text
           --Section:Key=value any configuration key, over the file (as environment variables do:
@@ -51,6 +58,8 @@ public sealed record ProxyCommandLine(
         var version = false;
         var help = false;
         string? probe = null;
+        string? import = null;
+        string? importOut = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -74,6 +83,12 @@ public sealed record ProxyCommandLine(
                 case "--probe" when i + 1 < args.Count:
                     probe = args[++i];
                     break;
+                case "--import-haproxy" when i + 1 < args.Count:
+                    import = args[++i];
+                    break;
+                case "--out" when i + 1 < args.Count:
+                    importOut = args[++i];
+                    break;
                 case "--check-config":
                     check = true;
                     if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
@@ -90,6 +105,6 @@ public sealed record ProxyCommandLine(
 
         var path = checkPath ?? configPath ?? getEnvironmentVariable(ConfigEnvironmentVariable);
         return new ProxyCommandLine(
-            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest, hash, version, help);
+            Path.GetFullPath(string.IsNullOrWhiteSpace(path) ? DefaultConfigFile : path), demo, check, probe, rest, hash, version, help, import, importOut);
     }
 }

@@ -6,7 +6,8 @@ namespace ExchangeProxy.Hosting;
 
 /// <summary>
 /// What <c>ExchangeProxy</c> does when started: serve, check a file (<c>--check-config</c>), probe
-/// (<c>--probe</c>), hash an admin password (<c>--hash-password</c>), or say its version or usage.
+/// (<c>--probe</c>), hash an admin password (<c>--hash-password</c>), convert an HAProxy configuration
+/// (<c>--import-haproxy</c>), or say its version or usage.
 /// </summary>
 public static class ProxyProgram
 {
@@ -37,6 +38,17 @@ public static class ProxyProgram
 
             await output.WriteLineAsync(Admin.PasswordHash.Create(password));
             return 0;
+        }
+
+        if (commandLine.ImportHaproxy is not null)
+        {
+            return await Import.ImportCommand.RunAsync(commandLine.ImportHaproxy, commandLine.ImportOut, output, error);
+        }
+
+        if (commandLine.ImportOut is not null)
+        {
+            await error.WriteLineAsync("--out goes with --import-haproxy");
+            return 1;
         }
 
         if (commandLine.ProbeUrl is not null)

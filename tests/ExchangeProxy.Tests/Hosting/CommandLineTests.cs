@@ -31,7 +31,7 @@ public sealed class CommandLineTests : TwoCasServersTest
         await using var process = ProxyProcess.StartBuilt(help, "--config", "/nonexistent/appsettings.json");
 
         Assert.Equal(0, await process.ExitCodeAsync(ProcessTimeout));
-        foreach (var option in new[] { "--config PATH", "--demo", "--check-config", "--probe URL", "--hash-password", "--version", "--help", "--Section:Key=value" })
+        foreach (var option in new[] { "--config PATH", "--demo", "--check-config", "--probe URL", "--hash-password", "--import-haproxy", "--out PATH", "--version", "--help", "--Section:Key=value" })
         {
             Assert.Contains(option, process.Stdout, StringComparison.Ordinal);
         }

@@ -11,14 +11,16 @@ namespace ExchangeProxy.Tests.Infrastructure;
 /// </summary>
 public sealed class FakeSmtpServer : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _sessions;
 
-    public FakeSmtpServer(string banner = "220 mail1.contoso.test Microsoft ESMTP MAIL Service ready")
+    /// <param name="address">Loopback by default; <see cref="IPAddress.IPv6Loopback"/> for a second server on the same port.</param>
+    public FakeSmtpServer(string banner = "220 mail1.contoso.test Microsoft ESMTP MAIL Service ready", IPAddress? address = null, int port = 0)
     {
         Banner = banner;
+        _listener = new TcpListener(address ?? IPAddress.Loopback, port);
         _listener.Start();
         _accepting = AcceptAsync();
     }

@@ -12,6 +12,7 @@ public sealed class RunningProxy : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _certificateHash;
+    private readonly Uri? _address;
 
     private RunningProxy(WebApplication app, string configPath, LogCapture logs, string certificateHash)
     {
@@ -21,7 +22,7 @@ public sealed class RunningProxy : IAsyncDisposable
         Logs = logs;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         Addresses = addresses;
-        Address = addresses.First(a => a.Scheme == Uri.UriSchemeHttps);
+        _address = addresses.FirstOrDefault(a => a.Scheme == Uri.UriSchemeHttps);
         var endpoints = app.Services.GetRequiredService<ExchangeProxy.Hosting.ListenerEndpoints>();
         AdminAddress = endpoints.Of(ExchangeProxy.Hosting.ListenerEndpoints.Admin) is { } admin ? new Uri($"http://{admin}/") : null;
     }
@@ -29,8 +30,8 @@ public sealed class RunningProxy : IAsyncDisposable
     /// <summary>Every bound listener address (the admin listener's too).</summary>
     public IReadOnlyList<Uri> Addresses { get; }
 
-    /// <summary>The public HTTPS listener.</summary>
-    public Uri Address { get; }
+    /// <summary>The public HTTPS listener (a proxy with layer-4 listeners only has none).</summary>
+    public Uri Address => _address ?? throw new InvalidOperationException("the proxy has no HTTPS listener");
 
     /// <summary>The admin listener (plain HTTP on loopback), when configured.</summary>
     public Uri? AdminAddress { get; }
