@@ -190,6 +190,8 @@ public sealed partial class SharedMaintenance : IDisposable
 
     private void Unreachable(string reason)
     {
+        // What the others applied is unknown from now on: the stats page shows no stale view.
+        _instances = [];
         if (Interlocked.Exchange(ref _unreachable, 1) == 0)
         {
             LogUnreachable(_logger, reason);

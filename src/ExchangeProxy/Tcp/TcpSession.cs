@@ -10,9 +10,9 @@ namespace ExchangeProxy.Tcp;
 /// server: what the client sent goes out as it is read, straight from the pipe's buffers; when the client
 /// shuts down its sending side the server's is shut down too, and the server's answer still flows back.
 /// Server to client: the socket receives straight into the client pipe's memory, taken only once data is there:
-/// one pool block (4 KB) after a pause, then 64 KB at a time while reads fill their buffer (16 KB cost a tenth
-/// more CPU per megabyte). The pipe keeps the last buffer it wrote to, so an idle session holds a pool block, not
-/// 64 KB. No buffer is allocated per read. The
+/// one pool block (<see cref="Hosting.LargeBlockMemoryPool"/>) after a pause, then 64 KB at a time while reads fill
+/// their buffer (16 KB cost a tenth more CPU per megabyte). An idle session waits with an empty read and holds no
+/// buffer. No buffer is allocated per read. The
 /// session ends on either side's close, an error, or an idle timeout, and then closes both sides.
 /// </summary>
 public sealed class TcpSession(IDuplexPipe client, Socket server, ServerCounters counters, TimeSpan clientTimeout, TimeSpan serverTimeout, TimeProvider time)
