@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using ExchangeProxy.Balancing;
-using ExchangeProxy.Configuration;
 using ExchangeProxy.Http;
 using ExchangeProxy.Tcp;
 using ExchangeProxy.WindowsAuth;
