@@ -44,13 +44,14 @@ public sealed partial class SharedMaintenance : IDisposable
     private StickStoreSettings? _settings;
     private IReadOnlyList<InstanceView> _instances = [];
     private int _syncing;
-    private int _unreachable;
+    private readonly RedisOutage _outage;
 
     public SharedMaintenance(MaintenanceStates states, TimeProvider time, ILogger<SharedMaintenance> logger)
     {
         _states = states;
         _time = time;
         _logger = logger;
+        _outage = new RedisOutage(reason => LogUnreachable(logger, reason), () => LogReachable(logger));
         InstanceName = $"{Environment.MachineName}/{Guid.NewGuid().ToString("N")[..6]}";
         // An operator's change goes out at once; the timer brings in the others' and retries what failed.
         states.Decided += _ => SyncNow();
@@ -127,7 +128,7 @@ public sealed partial class SharedMaintenance : IDisposable
             }
 
             await ShareViewAsync(database, connection);
-            Reachable();
+            _outage.Up();
             if (pushed > 0)
             {
                 LogPushed(_logger, pushed);
@@ -192,18 +193,7 @@ public sealed partial class SharedMaintenance : IDisposable
     {
         // What the others applied is unknown from now on: the stats page shows no stale view.
         _instances = [];
-        if (Interlocked.Exchange(ref _unreachable, 1) == 0)
-        {
-            LogUnreachable(_logger, reason);
-        }
-    }
-
-    private void Reachable()
-    {
-        if (Interlocked.Exchange(ref _unreachable, 0) == 1)
-        {
-            LogReachable(_logger);
-        }
+        _outage.Down(reason);
     }
 
     public void Dispose()

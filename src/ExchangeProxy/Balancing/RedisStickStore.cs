@@ -20,7 +20,7 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
     private readonly ILogger<RedisStickStore> _logger;
     private readonly Func<IReadOnlyCollection<StickTable>> _tables;
     private readonly ITimer _resyncTimer;
-    private int _unreachable;
+    private readonly RedisOutage _outage;
     // A new store (at start, or a reload naming another Redis) first pushes what the tables already hold.
     private int _unshared = 1;
     private int _resyncing;
@@ -41,25 +41,26 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
         _prefix = settings.KeyPrefix + ":stick:";
         _timeout = settings.Timeout;
         _logger = logger;
-        redis.ConnectionFailed += (_, e) => Unreachable(e.Exception?.Message ?? e.FailureType.ToString());
+        _outage = new RedisOutage(reason => LogUnreachable(logger, reason), () => LogReachable(logger));
+        redis.ConnectionFailed += (_, e) => _outage.Down(e.Exception?.Message ?? e.FailureType.ToString());
         // Restored is raised per connection (commands, subscriptions): reachable once commands can go again.
         redis.ConnectionRestored += (_, _) =>
         {
             if (redis.IsConnected)
             {
-                Reachable();
+                _outage.Up();
             }
         };
         if (!redis.IsConnected)
         {
-            Unreachable("not connected at start");
+            _outage.Down("not connected at start");
         }
 
         _resyncTimer = time.CreateTimer(static state => ((RedisStickStore)state!).ResyncIfNeeded(), this, ResyncInterval, ResyncInterval);
     }
 
     public StickStoreCounters Counters => new(
-        Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _errors), Volatile.Read(ref _unreachable) == 0);
+        Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _errors), !_outage.IsDown);
 
     /// <summary>Returns at once even when Redis is down: the connection is made, and remade, in the background.</summary>
     public static RedisStickStore Connect(
@@ -82,7 +83,7 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
             Interlocked.Increment(ref _errors);
-            Unreachable(e.Message);
+            _outage.Down(e.Message);
             return null;
         }
     }
@@ -138,7 +139,7 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
     {
         Interlocked.Increment(ref _errors);
         Volatile.Write(ref _unshared, 1);
-        Unreachable(e.GetBaseException().Message);
+        _outage.Down(e.GetBaseException().Message);
     }
 
     private void ResyncIfNeeded()
@@ -209,22 +210,6 @@ public sealed partial class RedisStickStore : IStickStore, IDisposable
     }
 
     private RedisKey KeyOf(string table, ClientKey key) => $"{_prefix}{table}:{key}";
-
-    private void Unreachable(string reason)
-    {
-        if (Interlocked.Exchange(ref _unreachable, 1) == 0)
-        {
-            LogUnreachable(_logger, reason);
-        }
-    }
-
-    private void Reachable()
-    {
-        if (Interlocked.Exchange(ref _unreachable, 0) == 1)
-        {
-            LogReachable(_logger);
-        }
-    }
 
     public void Dispose()
     {

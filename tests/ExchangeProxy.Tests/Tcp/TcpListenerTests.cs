@@ -49,6 +49,38 @@ public sealed class TcpListenerTests : IAsyncLifetime
         return config.Listener(name, listener);
     }
 
+    /// <summary>Clients connected through the listener, each with the backend that greeted it.</summary>
+    private static async Task<List<(TcpTestClient Client, string? Backend)>> ConnectAsync(RunningProxy proxy, int count)
+    {
+        var clients = new List<(TcpTestClient Client, string? Backend)>();
+        for (var i = 0; i < count; i++)
+        {
+            var client = await TcpTestClient.ConnectAsync(proxy.TcpListener("tcp"));
+            clients.Add((client, await client.ReadLineAsync()));
+        }
+
+        return clients;
+    }
+
+    /// <summary>backend1's clients see their connection end; the others' still carry data both ways.</summary>
+    private static async Task OnlyBackend1sClientsEndAsync(List<(TcpTestClient Client, string? Backend)> clients)
+    {
+        foreach (var (client, backend) in clients)
+        {
+            if (backend == "backend1")
+            {
+                Assert.True(await client.ClosedAsync(TimeSpan.FromSeconds(10)), "backend1's client connection ends");
+            }
+            else
+            {
+                await client.WriteAsync("still there?\n");
+                Assert.Equal("still there?", await client.ReadLineAsync());
+            }
+
+            await client.DisposeAsync();
+        }
+    }
+
     private static async Task<string?> GreetingAsync(RunningProxy proxy, string listener = "tcp", IPAddress? from = null)
     {
         await using var client = await TcpTestClient.ConnectAsync(proxy.TcpListener(listener), from);
@@ -121,12 +153,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
     public async Task A_backend_killed_mid_stream_ends_its_clients_while_the_others_carry_on()
     {
         await using var proxy = await RunningProxy.StartAsync(Config(new JsonObject { ["Check"] = new JsonObject { ["Type"] = "None" } }));
-        var clients = new List<(TcpTestClient Client, string? Backend)>();
-        for (var i = 0; i < 4; i++)
-        {
-            var client = await TcpTestClient.ConnectAsync(proxy.TcpListener("tcp"));
-            clients.Add((client, await client.ReadLineAsync()));
-        }
+        var clients = await ConnectAsync(proxy, 4);
 
         foreach (var (client, _) in clients)
         {
@@ -136,20 +163,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
 
         _backend1.Kill();
 
-        foreach (var (client, backend) in clients)
-        {
-            if (backend == "backend1")
-            {
-                Assert.True(await client.ClosedAsync(TimeSpan.FromSeconds(10)), "the killed backend's client connection ends");
-            }
-            else
-            {
-                await client.WriteAsync("still there?\n");
-                Assert.Equal("still there?", await client.ReadLineAsync());
-            }
-
-            await client.DisposeAsync();
-        }
+        await OnlyBackend1sClientsEndAsync(clients);
 
         await Eventually.TrueAsync(() => proxy.Logs.Entries.Any(e => e.Message.Contains("-> \"tcp\"/\"backend1\"", StringComparison.Ordinal)
             && (e.Message.EndsWith("ServerError", StringComparison.Ordinal) || e.Message.EndsWith("ServerClosed", StringComparison.Ordinal))),
@@ -160,12 +174,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
     public async Task Shutdown_sessions_ends_the_servers_connections_at_once_and_leaves_the_others()
     {
         await using var proxy = await RunningProxy.StartAsync(Config(new JsonObject { ["Check"] = new JsonObject { ["Type"] = "None" } }));
-        var clients = new List<(TcpTestClient Client, string? Backend)>();
-        for (var i = 0; i < 4; i++)
-        {
-            var client = await TcpTestClient.ConnectAsync(proxy.TcpListener("tcp"));
-            clients.Add((client, await client.ReadLineAsync()));
-        }
+        var clients = await ConnectAsync(proxy, 4);
 
         using var admin = proxy.CreateAdminClient();
         using var response = await admin.PostAsync("/api/servers/backend1/shutdown-sessions?service=tcp", content: null);
@@ -173,20 +182,7 @@ public sealed class TcpListenerTests : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, body.ToString());
         Assert.Equal(clients.Count(c => c.Backend == "backend1"), body.GetProperty("layer4Sessions").GetInt32());
 
-        foreach (var (client, backend) in clients)
-        {
-            if (backend == "backend1")
-            {
-                Assert.True(await client.ClosedAsync(TimeSpan.FromSeconds(10)), "the server's session ends");
-            }
-            else
-            {
-                await client.WriteAsync("still there?\n");
-                Assert.Equal("still there?", await client.ReadLineAsync());
-            }
-
-            await client.DisposeAsync();
-        }
+        await OnlyBackend1sClientsEndAsync(clients);
 
         await Eventually.TrueAsync(() => proxy.Logs.Entries.Any(e => e.Message.Contains("-> \"tcp\"/\"backend1\"", StringComparison.Ordinal)
             && e.Message.EndsWith("Killed", StringComparison.Ordinal)), "the ended sessions are logged as killed");
