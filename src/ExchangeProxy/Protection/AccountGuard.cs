@@ -42,6 +42,15 @@ public sealed partial class AccountGuard : IDisposable
             unit: "{account}", description: "Users, devices and addresses locked out now, by kind");
     }
 
+    /// <summary>Raised after a failure is counted here, with the limit that applies to that name (the shared count's too).</summary>
+    public event Action<AccountKind, string, int, AccountProtectionSettings>? Counted;
+
+    /// <summary>Raised when a lockout starts here: from this instance's count, or from the shared one.</summary>
+    public event Action<AccountKind, string, DateTimeOffset>? LockedOutHere;
+
+    /// <summary>Raised when a name's failures are forgiven here (a success, or the operator's unlock).</summary>
+    public event Action<AccountKind, string>? Forgiven;
+
     /// <summary>The lockout that refuses this sign-in, or null when it may go on to the server.</summary>
     public AccountStatus? Check(AccountProtectionSettings settings, SignIn who, IPAddress client)
     {
@@ -86,12 +95,48 @@ public sealed partial class AccountGuard : IDisposable
         if (who.DeviceId is { } device)
         {
             _tracks.TryRemove((AccountKind.Device, device), out _);
+            Forgiven?.Invoke(AccountKind.Device, device);
         }
 
         if (who.User is { } user)
         {
             _tracks.TryRemove((AccountKind.User, user), out _);
+            Forgiven?.Invoke(AccountKind.User, user);
         }
+    }
+
+    /// <summary>
+    /// Locks a name out until <paramref name="until"/> because all instances together counted enough failures, or
+    /// another instance locked it; returns whether that started a lockout here.
+    /// </summary>
+    public bool LockOut(AccountKind kind, string name, DateTimeOffset until, int failures, TimeSpan window, bool fromElsewhere)
+    {
+        var track = _tracks.GetOrAdd((kind, name), static _ => new Track());
+        if (!track.LockUntil(_time.GetUtcNow(), until, window))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _lockouts);
+        LogLockedOutTogether(_logger, kind, name, failures, window, until, fromElsewhere ? "another instance" : "every instance together");
+        if (!fromElsewhere)
+        {
+            LockedOutHere?.Invoke(kind, name, until);
+        }
+
+        return true;
+    }
+
+    /// <summary>Lifts a lockout another instance lifted; returns whether there was one here.</summary>
+    public bool Release(AccountKind kind, string name)
+    {
+        if (!_tracks.TryRemove((kind, name), out _))
+        {
+            return false;
+        }
+
+        LogReleased(_logger, kind, name);
+        return true;
     }
 
     /// <summary>Everything counted now, locked first, then by most failures.</summary>
@@ -111,6 +156,7 @@ public sealed partial class AccountGuard : IDisposable
         }
 
         LogUnlocked(_logger, kind, name);
+        Forgiven?.Invoke(kind, name);
         return true;
     }
 
@@ -138,7 +184,10 @@ public sealed partial class AccountGuard : IDisposable
         {
             Interlocked.Increment(ref _lockouts);
             LogLockedOut(_logger, kind, name, locked.Failures, settings.Window, locked.Until, address);
+            LockedOutHere?.Invoke(kind, name, locked.Until);
         }
+
+        Counted?.Invoke(kind, name, limit, settings);
     }
 
     private void Sweep()
@@ -155,6 +204,12 @@ public sealed partial class AccountGuard : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account protection: {Kind} {Name} locked out after {Failures} failed sign-ins within {Window}, until {Until} (last from {ClientIp})")]
     private static partial void LogLockedOut(ILogger logger, AccountKind kind, string name, int failures, TimeSpan window, DateTimeOffset until, string clientIp);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account protection: {Kind} {Name} locked out after {Failures} failed sign-ins within {Window} counted by {Counter}, until {Until}")]
+    private static partial void LogLockedOutTogether(ILogger logger, AccountKind kind, string name, int failures, TimeSpan window, DateTimeOffset until, string counter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account protection: {Kind} {Name} unlocked on another instance")]
+    private static partial void LogReleased(ILogger logger, AccountKind kind, string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account protection: {Kind} {Name} unlocked by the operator")]
     private static partial void LogUnlocked(ILogger logger, AccountKind kind, string name);
@@ -197,6 +252,23 @@ public sealed partial class AccountGuard : IDisposable
 
                 _lockedUntil = now + settings.LockoutDuration;
                 return (_failures.Count, _lockedUntil.Value);
+            }
+        }
+
+        /// <summary>Locked until <paramref name="until"/> unless already locked as long; returns whether a lockout started.</summary>
+        public bool LockUntil(DateTimeOffset now, DateTimeOffset until, TimeSpan window)
+        {
+            lock (_lock)
+            {
+                _window = window;
+                Expire(now);
+                var started = _lockedUntil is null;
+                if (until > now && (_lockedUntil is null || until > _lockedUntil))
+                {
+                    _lockedUntil = until;
+                }
+
+                return started && _lockedUntil is not null;
             }
         }
 

@@ -10,6 +10,7 @@ public static class ProtectionExtensions
     {
         services.TryAddSingleton<EdgeRefusals>();
         services.TryAddSingleton<AccountGuard>();
+        services.TryAddSingleton<SharedAccounts>();
         return services;
     }
 
@@ -23,6 +24,7 @@ public static class ProtectionExtensions
         app.UseMiddleware<EdgeProtection>();
         app.UseRouting();
         app.UseMiddleware<SignInRateLimits>();
+        app.Services.GetRequiredService<SharedAccounts>().Follow(app.Services.GetRequiredService<ProxyModelStore>());
         EdgeProtection.WarnAtStart(model, app.Logger);
         return app;
     }

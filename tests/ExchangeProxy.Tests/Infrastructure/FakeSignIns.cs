@@ -10,7 +10,20 @@ namespace ExchangeProxy.Tests.Infrastructure;
 /// </summary>
 public sealed class FakeSignIns(IReadOnlyDictionary<string, string> passwords)
 {
+    // Signature, type 2, an empty target name, flags (Unicode, NTLM, always sign, extended session security), the
+    // server challenge, reserved, an empty target information.
+    private static readonly byte[] NtlmChallenge =
+    [
+        .. "NTLMSSP\0"u8, 2, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 0, 0x01, 0x82, 0x08, 0x00,
+        0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 48, 0, 0, 0,
+    ];
+
+    private int _ntlmFailures;
+
     public ConcurrentDictionary<string, int> Failures { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>NTLM AUTHENTICATE messages refused (whoever they named: the fake checks no NTLM response).</summary>
+    public int NtlmFailures => Volatile.Read(ref _ntlmFailures);
 
     public ConcurrentDictionary<string, int> Successes { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -36,6 +49,21 @@ public sealed class FakeSignIns(IReadOnlyDictionary<string, string> passwords)
         }
 
         var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("NTLM ", StringComparison.OrdinalIgnoreCase))
+        {
+            // Real NTLM messages (curl's): a NEGOTIATE gets a CHALLENGE in [MS-NLMP]'s format; every AUTHENTICATE is refused.
+            var message = Convert.FromBase64String(authorization["NTLM ".Length..].Trim());
+            var type = message.Length >= 12 ? BitConverter.ToInt32(message, 8) : 0;
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = type == 1 ? "NTLM " + Convert.ToBase64String(NtlmChallenge) : "NTLM";
+            if (type == 3)
+            {
+                Interlocked.Increment(ref _ntlmFailures);
+            }
+
+            return true;
+        }
+
         if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..].Trim()));

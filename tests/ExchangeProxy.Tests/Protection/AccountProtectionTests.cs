@@ -17,11 +17,16 @@ public sealed class AccountProtectionTests : TwoCasServersTest
 
     private static readonly IPAddress Trusted = IPAddress.Parse("127.0.0.200");
 
-    private async Task<RunningProxy> StartAsync()
+    private async Task<RunningProxy> StartAsync(RedisServer? redis = null)
     {
-        Exchange1.SignIns = new FakeSignIns(Passwords);
-        Exchange2.SignIns = new FakeSignIns(Passwords);
+        Exchange1.SignIns ??= new FakeSignIns(Passwords);
+        Exchange2.SignIns ??= new FakeSignIns(Passwords);
         var config = Config();
+        if (redis is not null)
+        {
+            config.Section["Redis"] = new JsonObject { ["Configuration"] = redis.Configuration };
+        }
+
         config.Section["Protection"] = new JsonObject
         {
             ["Accounts"] = new JsonObject { ["TrustedNetworks"] = new JsonArray($"{Trusted}/32") },
@@ -78,6 +83,94 @@ public sealed class AccountProtectionTests : TwoCasServersTest
         Assert.Equal(0, Exchange1.SignIns!.Successes.GetValueOrDefault("user1") + Exchange2.SignIns!.Successes.GetValueOrDefault("user1"));
         // From the inside the user signs in as ever.
         Assert.Equal(HttpStatusCode.OK, await BasicAsync(proxy, Trusted, "user1", "right1"));
+    }
+
+    [Fact]
+    public async Task Two_instances_sharing_redis_add_up_their_failures_lock_out_together_and_unlock_together()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartAsync(redis);
+        await using var b = await StartAsync(redis);
+
+        // Failures spread over both proxies, from a different address each time: three through each.
+        for (var n = 0; n < 6; n++)
+        {
+            await BasicAsync(n % 2 == 0 ? a : b, IPAddress.Parse($"127.0.0.{100 + n}"), "user9", "guess");
+        }
+
+        // The fifth failure locks user9 on both; the sixth may have passed the other proxy while the lockout was on its way.
+        var failures = BackendFailuresOf("user9");
+        Assert.InRange(failures, 5, 6);
+        await Eventually.TrueAsync(async () => await BasicAsync(a, IPAddress.Parse("127.0.0.120"), "user9", "right9") == HttpStatusCode.Unauthorized
+            && await BasicAsync(b, IPAddress.Parse("127.0.0.121"), "user9", "right9") == HttpStatusCode.Unauthorized, "both proxies refuse user9");
+        Assert.Equal(failures, BackendFailuresOf("user9"));
+
+        // Unlocked on one, signed in through the other.
+        using var admin = b.CreateAdminClient();
+        using var unlocked = await admin.PostAsync("/api/accounts/unlock?user=user9", content: null);
+        Assert.Equal(HttpStatusCode.OK, unlocked.StatusCode);
+        await Eventually.TrueAsync(async () => await BasicAsync(a, IPAddress.Parse("127.0.0.122"), "user9", "right9") == HttpStatusCode.OK,
+            "the first proxy lets user9 in again");
+        Assert.Contains(a.Logs.Entries, e => e.Message.Contains("unlocked on another instance", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_redis_gone_each_instance_decides_alone_and_no_sign_in_fails_for_it_then_writes_its_lockouts_back()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await StartAsync(redis);
+        await using var b = await StartAsync(redis);
+        // Both connected to Redis (each lists the other among the instances sharing it) before it goes.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var admin = b.CreateAdminClient();
+            return JsonDocument.Parse(await admin.GetStringAsync("/;json")).RootElement.GetProperty("instances").GetArrayLength() == 2;
+        }, "both instances connected to Redis");
+        await redis.KillAsync();
+
+        for (var n = 0; n < 6; n++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await BasicAsync(a, IPAddress.Parse($"127.0.0.{130 + n}"), "user12", "guess"));
+        }
+
+        Assert.Equal(5, BackendFailuresOf("user12"));
+        Assert.Equal(HttpStatusCode.OK, await BasicAsync(b, IPAddress.Parse("127.0.0.140"), "user13", "right13"));
+        await Eventually.TrueAsync(() => a.Logs.Entries.Any(e => e.Message.Contains("Account protection cannot be shared", StringComparison.Ordinal)),
+            "the outage is logged");
+
+        // Back: the lockout the first instance decided alone reaches the second.
+        await redis.StartAgainAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            using var admin = b.CreateAdminClient();
+            return JsonDocument.Parse(await admin.GetStringAsync("/api/accounts")).RootElement.GetProperty("accounts").EnumerateArray()
+                .Any(s => s.GetProperty("name").GetString() == "user12" && s.GetProperty("lockedUntil").ValueKind == JsonValueKind.String);
+        }, "the second proxy takes the first one's lockout");
+        Assert.Equal(HttpStatusCode.Unauthorized, await BasicAsync(b, IPAddress.Parse("127.0.0.141"), "user12", "right12"));
+        Assert.Equal(0, Exchange1.SignIns!.Successes.GetValueOrDefault("user12") + Exchange2.SignIns!.Successes.GetValueOrDefault("user12"));
+    }
+
+    [Fact]
+    public async Task Curls_ntlm_failures_lock_out_the_user_its_type_3_messages_name()
+    {
+        await using var proxy = await StartAsync();
+        async Task<string> CurlAsync()
+        {
+            await using var curl = ProxyProcess.Start("curl",
+                ["-sk", "--http1.1", "--ntlm", "-u", "CONTOSO\\user11:guess", "--interface", "127.0.0.80", "-o", "/dev/null", "-w", "%{http_code}",
+                 new Uri(proxy.Address, "/EWS/Exchange.asmx").AbsoluteUri]);
+            Assert.Equal(0, await curl.ExitCodeAsync(TimeSpan.FromSeconds(30)));
+            return curl.Stdout.Trim();
+        }
+
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.Equal("401", await CurlAsync());
+        }
+
+        Assert.Equal(5, Exchange1.SignIns!.NtlmFailures + Exchange2.SignIns!.NtlmFailures);
+        var locked = Assert.Single(proxy.Logs.Entries, e => e.Message.Contains("locked out after", StringComparison.Ordinal) && e.Properties["Kind"]?.ToString() == "User");
+        Assert.Equal("CONTOSO\\user11", locked.Properties["Name"]);
     }
 
     [Fact]
