@@ -33,135 +33,92 @@ public sealed partial class SharedMaintenance : IDisposable
         return 1
         """;
 
+    private const string StatesKey = "maintenance";
+    private const string InstancesKey = "instances";
+
     private static readonly JsonSerializerOptions Compact = new(MaintenanceStates.Json) { WriteIndented = false };
 
     private readonly MaintenanceStates _states;
     private readonly TimeProvider _time;
     private readonly ILogger<SharedMaintenance> _logger;
-    private readonly ITimer _timer;
-    private readonly Lock _lock = new();
-    private Connection? _connection;
-    private StickStoreSettings? _settings;
+    private readonly RedisSync _redis;
     private IReadOnlyList<InstanceView> _instances = [];
-    private int _syncing;
-    private readonly RedisOutage _outage;
 
     public SharedMaintenance(MaintenanceStates states, TimeProvider time, ILogger<SharedMaintenance> logger)
     {
         _states = states;
         _time = time;
         _logger = logger;
-        _outage = new RedisOutage(reason => LogUnreachable(logger, reason), () => LogReachable(logger));
         InstanceName = $"{Environment.MachineName}/{Guid.NewGuid().ToString("N")[..6]}";
+        var outage = new RedisOutage(
+            reason =>
+            {
+                // What the others applied is unknown from now on: the stats page shows no stale view.
+                _instances = [];
+                LogUnreachable(logger, reason);
+            },
+            () => LogReachable(logger));
+        _redis = new RedisSync(time, SyncInterval, outage, SyncAsync);
         // An operator's change goes out at once; the timer brings in the others' and retries what failed.
-        states.Decided += _ => SyncNow();
-        _timer = time.CreateTimer(static state => ((SharedMaintenance)state!).SyncNow(), this, SyncInterval, SyncInterval);
+        states.Decided += _ => _redis.Now();
     }
 
     /// <summary>This instance's name among the others: the host name, and a tag that tells apart two on one host.</summary>
     public string InstanceName { get; }
 
     /// <summary>Every instance heard from lately, this one first; empty without a Redis.</summary>
-    public IReadOnlyList<InstanceView> Instances => _connection is null ? [] : _instances;
+    public IReadOnlyList<InstanceView> Instances => _redis.Current is null ? [] : _instances;
 
     /// <summary>Connects to the Redis of the current configuration, and to the one each accepted reload names.</summary>
-    public void Follow(ProxyModelStore models)
+    public void Follow(ProxyModelStore models) => _redis.Follow(models);
+
+    public void Dispose() => _redis.Dispose();
+
+    private async Task SyncAsync(RedisSync.Connection connection)
     {
-        Apply(models.Current.Redis);
-        Microsoft.Extensions.Primitives.ChangeToken.OnChange(() => models.ChangeToken, () => Apply(models.Current.Redis));
-    }
-
-    private void Apply(StickStoreSettings? settings)
-    {
-        lock (_lock)
+        var database = connection.Redis.GetDatabase();
+        var theirs = new Dictionary<string, ServerMaintenance>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in await database.HashGetAllAsync(connection.Key(StatesKey)).WaitAsync(connection.Timeout))
         {
-            if (settings == _settings)
+            if (Read<ServerMaintenance>(entry.Value) is { } record)
             {
-                return;
-            }
-
-            var previous = _connection;
-            _connection = settings is null ? null : new Connection(RedisConnection.Connect(settings), settings);
-            _settings = settings;
-            previous?.Redis.Dispose();
-        }
-    }
-
-    private void SyncNow()
-    {
-        if (_connection is { } connection && Interlocked.Exchange(ref _syncing, 1) == 0)
-        {
-            _ = SyncAsync(connection);
-        }
-    }
-
-    private async Task SyncAsync(Connection connection)
-    {
-        try
-        {
-            if (!connection.Redis.IsConnected)
-            {
-                Unreachable("not connected");
-                return;
-            }
-
-            var database = connection.Redis.GetDatabase();
-            var theirs = new Dictionary<string, ServerMaintenance>(StringComparer.OrdinalIgnoreCase);
-            foreach (var entry in await database.HashGetAllAsync(connection.States).WaitAsync(connection.Timeout))
-            {
-                if (Read<ServerMaintenance>(entry.Value) is { } record)
-                {
-                    theirs[entry.Name!] = record;
-                    _states.Adopt(entry.Name!, record);
-                }
-            }
-
-            var pushed = 0;
-            foreach (var (server, record) in _states.Servers)
-            {
-                if (!theirs.TryGetValue(server, out var known) || known.Stamp < record.Stamp)
-                {
-                    var written = await database.ScriptEvaluateAsync(WriteIfNewer, [connection.States],
-                        [server, record.Stamp, JsonSerializer.Serialize(record, Compact)]).WaitAsync(connection.Timeout);
-                    pushed += (int)written;
-                }
-            }
-
-            await ShareViewAsync(database, connection);
-            _outage.Up();
-            if (pushed > 0)
-            {
-                LogPushed(_logger, pushed);
+                theirs[entry.Name!] = record;
+                _states.Adopt(entry.Name!, record);
             }
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+
+        var pushed = 0;
+        foreach (var (server, record) in _states.Servers)
         {
-            Unreachable(e.Message);
+            if (!theirs.TryGetValue(server, out var known) || known.Stamp < record.Stamp)
+            {
+                var written = await database.ScriptEvaluateAsync(WriteIfNewer, [connection.Key(StatesKey)],
+                    [server, record.Stamp, JsonSerializer.Serialize(record, Compact)]).WaitAsync(connection.Timeout);
+                pushed += (int)written;
+            }
         }
-        catch (ObjectDisposedException)
+
+        await ShareViewAsync(database, connection);
+        if (pushed > 0)
         {
-            // A reload let this connection go; the one that replaced it syncs on the next tick.
-        }
-        finally
-        {
-            Volatile.Write(ref _syncing, 0);
+            LogPushed(_logger, pushed);
         }
     }
 
     /// <summary>Writes what this instance applies, and reads what the others do.</summary>
-    private async Task ShareViewAsync(IDatabase database, Connection connection)
+    private async Task ShareViewAsync(IDatabase database, RedisSync.Connection connection)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var mine = _states.Servers.ToDictionary(s => s.Key, s => new AppliedState(s.Value.Summary(), s.Value.Stamp), StringComparer.OrdinalIgnoreCase);
-        await database.HashSetAsync(connection.Instances, InstanceName, JsonSerializer.Serialize(new InstanceRecord(now, mine), Compact))
+        await database.HashSetAsync(connection.Key(InstancesKey), InstanceName, JsonSerializer.Serialize(new InstanceRecord(now, mine), Compact))
             .WaitAsync(connection.Timeout);
         var views = new List<InstanceView>();
-        foreach (var entry in await database.HashGetAllAsync(connection.Instances).WaitAsync(connection.Timeout))
+        foreach (var entry in await database.HashGetAllAsync(connection.Key(InstancesKey)).WaitAsync(connection.Timeout))
         {
             var name = entry.Name.ToString();
             if (Read<InstanceRecord>(entry.Value) is not { } record || now - record.Seen > InstanceTimeout.TotalMilliseconds)
             {
-                await database.HashDeleteAsync(connection.Instances, name).WaitAsync(connection.Timeout);
+                await database.HashDeleteAsync(connection.Key(InstancesKey), name).WaitAsync(connection.Timeout);
                 continue;
             }
 
@@ -189,19 +146,6 @@ public sealed partial class SharedMaintenance : IDisposable
         }
     }
 
-    private void Unreachable(string reason)
-    {
-        // What the others applied is unknown from now on: the stats page shows no stale view.
-        _instances = [];
-        _outage.Down(reason);
-    }
-
-    public void Dispose()
-    {
-        _timer.Dispose();
-        _connection?.Redis.Dispose();
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Maintenance states cannot be shared ({Reason}); this instance applies its own until Redis answers")]
     private static partial void LogUnreachable(ILogger logger, string reason);
 
@@ -213,16 +157,6 @@ public sealed partial class SharedMaintenance : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A maintenance record in Redis is unreadable and was ignored: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string reason);
-
-    private sealed record Connection(ConnectionMultiplexer Redis, StickStoreSettings Settings)
-    {
-        public RedisKey States { get; } = Settings.KeyPrefix + ":maintenance";
-
-        public RedisKey Instances { get; } = Settings.KeyPrefix + ":instances";
-
-        // A sync does a few round trips: each gets the configured timeout, at least a second.
-        public TimeSpan Timeout { get; } = TimeSpan.FromTicks(Math.Max(Settings.Timeout.Ticks, TimeSpan.TicksPerSecond));
-    }
 
     private sealed record AppliedState(string Summary, long Stamp);
 

@@ -18,128 +18,69 @@ public sealed partial class SharedAccounts : IDisposable
 {
     public static readonly TimeSpan SyncInterval = TimeSpan.FromSeconds(1);
 
+    private const string LocksKey = "accounts:locked";
+    private const string FailuresKey = "accounts:failures";
+    private const string AnnouncementsKey = "accounts:lockouts";
+
     private readonly AccountGuard _guard;
     private readonly TimeProvider _time;
-    private readonly ILogger<SharedAccounts> _logger;
-    private readonly ITimer _timer;
-    private readonly RedisOutage _outage;
-    private readonly Lock _lock = new();
-    private Connection? _connection;
-    private StickStoreSettings? _settings;
+    private readonly RedisSync _redis;
     // The lockouts known to be in Redis: one that has gone from there was lifted by another instance.
     private readonly ConcurrentDictionary<string, byte> _sharedLocks = new(StringComparer.Ordinal);
-    private Connection? _subscribedTo;
-    private int _syncing;
+    private RedisSync.Connection? _subscribedTo;
 
     public SharedAccounts(AccountGuard guard, TimeProvider time, ILogger<SharedAccounts> logger)
     {
         _guard = guard;
         _time = time;
-        _logger = logger;
-        _outage = new RedisOutage(reason => LogUnreachable(logger, reason), () => LogReachable(logger));
-        guard.Counted += (kind, name, limit, settings) => _ = CountAsync(kind, name, limit, settings);
-        guard.LockedOutHere += (kind, name, until) => _ = WriteLockAsync(kind, name, until);
-        guard.Forgiven += (kind, name) => _ = ForgetAsync(kind, name);
-        _timer = time.CreateTimer(static state => ((SharedAccounts)state!).SyncNow(), this, SyncInterval, SyncInterval);
+        _redis = new RedisSync(time, SyncInterval, new RedisOutage(reason => LogUnreachable(logger, reason), () => LogReachable(logger)), SyncAsync);
+        guard.Counted += (kind, name, limit, settings) => _ = _redis.TryAsync(c => CountAsync(c, kind, name, limit, settings));
+        guard.LockedOutHere += (kind, name, until) => _ = _redis.TryAsync(c => WriteLockAsync(c, kind, name, until));
+        guard.Forgiven += (kind, name) => _ = _redis.TryAsync(c => ForgetAsync(c, kind, name));
     }
 
     /// <summary>Connects to the Redis of the current configuration, and to the one each accepted reload names.</summary>
-    public void Follow(ProxyModelStore models)
-    {
-        Apply(models.Current.Redis);
-        Microsoft.Extensions.Primitives.ChangeToken.OnChange(() => models.ChangeToken, () => Apply(models.Current.Redis));
-    }
+    public void Follow(ProxyModelStore models) => _redis.Follow(models);
 
-    public void Dispose()
-    {
-        _timer.Dispose();
-        _connection?.Redis.Dispose();
-    }
+    public void Dispose() => _redis.Dispose();
 
     private static string Field(AccountKind kind, string name) => $"{kind}:{name.ToLowerInvariant()}";
 
-    private void Apply(StickStoreSettings? settings)
-    {
-        lock (_lock)
-        {
-            if (settings == _settings)
-            {
-                return;
-            }
+    private static RedisKey Counter(RedisSync.Connection connection, AccountKind kind, string name) =>
+        connection.Key($"{FailuresKey}:{Field(kind, name)}");
 
-            var previous = _connection;
-            _connection = settings is null ? null : new Connection(RedisConnection.Connect(settings), settings);
-            _settings = settings;
-            previous?.Redis.Dispose();
+    private static RedisChannel Announcements(RedisSync.Connection connection) => RedisChannel.Literal(connection.Key(AnnouncementsKey).ToString());
+
+    private async Task CountAsync(RedisSync.Connection connection, AccountKind kind, string name, int limit, AccountProtectionSettings settings)
+    {
+        var database = connection.Redis.GetDatabase();
+        var key = Counter(connection, kind, name);
+        var count = await database.StringIncrementAsync(key).WaitAsync(connection.Timeout);
+        if (count == 1)
+        {
+            await database.KeyExpireAsync(key, settings.Window).WaitAsync(connection.Timeout);
+        }
+
+        if (count >= limit)
+        {
+            _guard.LockOut(kind, name, _time.GetUtcNow() + settings.LockoutDuration, (int)count, settings.Window, fromElsewhere: false);
         }
     }
 
-    private async Task CountAsync(AccountKind kind, string name, int limit, AccountProtectionSettings settings)
+    /// <summary>Writes a lockout started here and announces it; if Redis fails, the next sync writes it.</summary>
+    private async Task WriteLockAsync(RedisSync.Connection connection, AccountKind kind, string name, DateTimeOffset until)
     {
-        if (_connection is not { Redis.IsConnected: true } connection)
-        {
-            return;
-        }
-
-        try
-        {
-            var database = connection.Redis.GetDatabase();
-            var key = connection.Counter(kind, name);
-            var count = await database.StringIncrementAsync(key).WaitAsync(connection.Timeout);
-            if (count == 1)
-            {
-                await database.KeyExpireAsync(key, settings.Window).WaitAsync(connection.Timeout);
-            }
-
-            if (count >= limit)
-            {
-                _guard.LockOut(kind, name, _time.GetUtcNow() + settings.LockoutDuration, (int)count, settings.Window, fromElsewhere: false);
-            }
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            _outage.Down(e.Message);
-        }
+        var untilMs = until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        await connection.Redis.GetDatabase().HashSetAsync(connection.Key(LocksKey), Field(kind, name), untilMs).WaitAsync(connection.Timeout);
+        _sharedLocks[Field(kind, name)] = 0;
+        await connection.Redis.GetSubscriber().PublishAsync(Announcements(connection), $"{untilMs} {Field(kind, name)}").WaitAsync(connection.Timeout);
     }
 
-    private async Task WriteLockAsync(AccountKind kind, string name, DateTimeOffset until)
+    private static async Task ForgetAsync(RedisSync.Connection connection, AccountKind kind, string name)
     {
-        if (_connection is not { Redis.IsConnected: true } connection)
-        {
-            return;
-        }
-
-        try
-        {
-            var untilMs = until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-            await connection.Redis.GetDatabase().HashSetAsync(connection.Locks, Field(kind, name), untilMs).WaitAsync(connection.Timeout);
-            _sharedLocks[Field(kind, name)] = 0;
-            await connection.Redis.GetSubscriber().PublishAsync(connection.Announcements, $"{untilMs} {Field(kind, name)}").WaitAsync(connection.Timeout);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            // The next sync writes it: it is locked here and not yet in Redis.
-            _outage.Down(e.Message);
-        }
-    }
-
-    private async Task ForgetAsync(AccountKind kind, string name)
-    {
-        if (_connection is not { Redis.IsConnected: true } connection)
-        {
-            return;
-        }
-
-        try
-        {
-            var database = connection.Redis.GetDatabase();
-            await database.KeyDeleteAsync(connection.Counter(kind, name)).WaitAsync(connection.Timeout);
-            await database.HashDeleteAsync(connection.Locks, Field(kind, name)).WaitAsync(connection.Timeout);
-        }
-        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            _outage.Down(e.Message);
-        }
+        var database = connection.Redis.GetDatabase();
+        await database.KeyDeleteAsync(Counter(connection, kind, name)).WaitAsync(connection.Timeout);
+        await database.HashDeleteAsync(connection.Key(LocksKey), Field(kind, name)).WaitAsync(connection.Timeout);
     }
 
     /// <summary>Another instance's lockout, as announced: "until-ms kind:name".</summary>
@@ -160,93 +101,63 @@ public sealed partial class SharedAccounts : IDisposable
         return separator > 0 && Enum.TryParse<AccountKind>(field[..separator], out var kind) ? (kind, field[(separator + 1)..]) : null;
     }
 
-    private void SyncNow()
-    {
-        if (_connection is { } connection && Interlocked.Exchange(ref _syncing, 1) == 0)
-        {
-            _ = SyncAsync(connection);
-        }
-    }
-
     /// <summary>Applies the lockouts in Redis here, lifts those lifted elsewhere, and writes those decided here alone.</summary>
-    private async Task SyncAsync(Connection connection)
+    private async Task SyncAsync(RedisSync.Connection connection)
     {
-        try
+        if (_subscribedTo != connection)
         {
-            if (!connection.Redis.IsConnected)
+            // A lockout is announced as it starts, so the others apply it at once rather than at their next sync;
+            // the client library subscribes again by itself after a reconnection.
+            await connection.Redis.GetSubscriber().SubscribeAsync(Announcements(connection), (_, message) => Announced(message.ToString()))
+                .WaitAsync(connection.Timeout);
+            _subscribedTo = connection;
+        }
+
+        var database = connection.Redis.GetDatabase();
+        var locks = connection.Key(LocksKey);
+        var now = _time.GetUtcNow();
+        var inRedis = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in await database.HashGetAllAsync(locks).WaitAsync(connection.Timeout))
+        {
+            var field = entry.Name.ToString();
+            if (Parse(field) is not { } account
+                || !long.TryParse(entry.Value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
+                || DateTimeOffset.FromUnixTimeMilliseconds(ms) <= now)
             {
-                _outage.Down("not connected");
-                return;
+                await database.HashDeleteAsync(locks, field).WaitAsync(connection.Timeout);
+                continue;
             }
 
-            if (_subscribedTo != connection)
+            inRedis.Add(field);
+            _sharedLocks[field] = 0;
+            _guard.LockOut(account.Kind, account.Name, DateTimeOffset.FromUnixTimeMilliseconds(ms), 0, TimeSpan.Zero, fromElsewhere: true);
+        }
+
+        var lockedHere = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var locked in _guard.List().Where(s => s.LockedUntil is not null))
+        {
+            var field = Field(locked.Kind, locked.Name);
+            lockedHere.Add(field);
+            if (inRedis.Contains(field))
             {
-                // A lockout is announced as it starts, so the others apply it at once rather than at their next sync;
-                // the client library subscribes again by itself after a reconnection.
-                await connection.Redis.GetSubscriber().SubscribeAsync(connection.Announcements, (_, message) => Announced(message.ToString()))
-                    .WaitAsync(connection.Timeout);
-                _subscribedTo = connection;
+                continue;
             }
 
-            var database = connection.Redis.GetDatabase();
-            var now = _time.GetUtcNow();
-            var inRedis = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in await database.HashGetAllAsync(connection.Locks).WaitAsync(connection.Timeout))
+            if (_sharedLocks.TryRemove(field, out _))
             {
-                var field = entry.Name.ToString();
-                if (Parse(field) is not { } account
-                    || !long.TryParse(entry.Value.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-                    || DateTimeOffset.FromUnixTimeMilliseconds(ms) <= now)
-                {
-                    await database.HashDeleteAsync(connection.Locks, field).WaitAsync(connection.Timeout);
-                    continue;
-                }
-
-                inRedis.Add(field);
+                _guard.Release(locked.Kind, locked.Name);
+            }
+            else
+            {
+                await database.HashSetAsync(locks, field,
+                    locked.LockedUntil!.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).WaitAsync(connection.Timeout);
                 _sharedLocks[field] = 0;
-                _guard.LockOut(account.Kind, account.Name, DateTimeOffset.FromUnixTimeMilliseconds(ms), 0, TimeSpan.Zero, fromElsewhere: true);
             }
-
-            var lockedHere = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var locked in _guard.List().Where(s => s.LockedUntil is not null))
-            {
-                var field = Field(locked.Kind, locked.Name);
-                lockedHere.Add(field);
-                if (inRedis.Contains(field))
-                {
-                    continue;
-                }
-
-                if (_sharedLocks.TryRemove(field, out _))
-                {
-                    _guard.Release(locked.Kind, locked.Name);
-                }
-                else
-                {
-                    await database.HashSetAsync(connection.Locks, field,
-                        locked.LockedUntil!.Value.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).WaitAsync(connection.Timeout);
-                    _sharedLocks[field] = 0;
-                }
-            }
-
-            foreach (var field in _sharedLocks.Keys.Where(f => !inRedis.Contains(f) && !lockedHere.Contains(f)))
-            {
-                _sharedLocks.TryRemove(field, out _);
-            }
-
-            _outage.Up();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+
+        foreach (var field in _sharedLocks.Keys.Where(f => !inRedis.Contains(f) && !lockedHere.Contains(f)))
         {
-            _outage.Down(e.Message);
-        }
-        catch (ObjectDisposedException)
-        {
-            // A reload let this connection go; the one that replaced it syncs on the next tick.
-        }
-        finally
-        {
-            Volatile.Write(ref _syncing, 0);
+            _sharedLocks.TryRemove(field, out _);
         }
     }
 
@@ -255,15 +166,4 @@ public sealed partial class SharedAccounts : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Account protection is shared through Redis again")]
     private static partial void LogReachable(ILogger logger);
-
-    private sealed record Connection(ConnectionMultiplexer Redis, StickStoreSettings Settings)
-    {
-        public RedisKey Locks { get; } = Settings.KeyPrefix + ":accounts:locked";
-
-        public RedisChannel Announcements { get; } = RedisChannel.Literal(Settings.KeyPrefix + ":accounts:lockouts");
-
-        public TimeSpan Timeout { get; } = TimeSpan.FromTicks(Math.Max(Settings.Timeout.Ticks, TimeSpan.TicksPerSecond));
-
-        public RedisKey Counter(AccountKind kind, string name) => $"{Settings.KeyPrefix}:accounts:failures:{Field(kind, name)}";
-    }
 }
