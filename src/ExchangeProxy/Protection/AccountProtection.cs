@@ -18,8 +18,8 @@ public static partial class AccountProtection
         var settings = context.RequestServices.GetRequiredService<ProxyModelStore>().Current.Protection.AccountProtection;
         var authorization = context.Request.Headers.Authorization.ToString();
         var form = context.Features.Get<FormSignIn>() is not null;
-        var who = SignIn.Read(context);
         // Only a request that presents credentials is a sign-in; an anonymous request's 401 is the server's challenge.
+        // Most requests present none: they go on without reading who signs in.
         var credentials = form || SignIn.FromAuthorization(authorization) is not null || IsKerberos(authorization);
         if (!settings.Enabled || !credentials)
         {
@@ -27,6 +27,7 @@ public static partial class AccountProtection
             return;
         }
 
+        var who = SignIn.Read(context);
         var guard = context.RequestServices.GetRequiredService<AccountGuard>();
         var client = ClientOf(context);
         if (guard.Check(settings, who, client) is { } lockout)
